@@ -1,0 +1,127 @@
+package dev.gateway.core;
+
+import dev.gateway.core.config.ConfigException;
+import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.contract.ContractException;
+import dev.gateway.core.demo.DemoUpstreams;
+import dev.gateway.core.server.Gateway;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import sun.misc.Signal;
+
+/**
+ * {@code java -jar gateway.jar [--config FILE]} runs the gateway;
+ * {@code java -jar gateway.jar demo-upstreams [--host H] [--trade-port N] [--task-port N]} runs the demo
+ * services alone.
+ */
+public final class Main {
+    private static final String USAGE = String.join("\n",
+            "usage: java -jar gateway.jar [--config FILE]",
+            "       java -jar gateway.jar demo-upstreams [--host 127.0.0.1] [--trade-port 9001] [--task-port 9002]",
+            "",
+            "With no --config the gateway serves the bundled contract on :8080 (admin 127.0.0.1:9090)",
+            "with in-process demo upstreams. Every setting and its default: gateway-defaults.yaml in the jar",
+            "and the README.");
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        try {
+            if (args.length > 0 && args[0].equals("demo-upstreams")) {
+                runDemo(args);
+            } else {
+                runGateway(args);
+            }
+        } catch (UsageException | ConfigException | ContractException e) {
+            System.err.println("gateway: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static void runGateway(String[] args) throws InterruptedException {
+        GatewayConfig config = GatewayConfig.defaults();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--config":
+                    config = GatewayConfig.load(Path.of(value(args, ++i, "--config")));
+                    break;
+                case "-h":
+                case "--help":
+                    System.out.println(USAGE);
+                    return;
+                default:
+                    throw new UsageException("unknown argument '" + args[i] + "'\n" + USAGE);
+            }
+        }
+        Logger log = LogManager.getLogger(Main.class);
+        Gateway gateway = Gateway.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runnable drainAndExit = () -> {
+            log.info("signal received: shutting down");
+            gateway.shutdown().whenComplete((v, e) -> stopped.countDown());
+        };
+        Signal.handle(new Signal("TERM"), s -> drainAndExit.run());
+        Signal.handle(new Signal("INT"), s -> drainAndExit.run());
+        stopped.await();
+        LogManager.shutdown();
+        System.exit(0);
+    }
+
+    private static void runDemo(String[] args) throws InterruptedException {
+        String host = "127.0.0.1";
+        int tradePort = 9001;
+        int taskPort = 9002;
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--host":
+                    host = value(args, ++i, "--host");
+                    break;
+                case "--trade-port":
+                    tradePort = port(value(args, ++i, "--trade-port"));
+                    break;
+                case "--task-port":
+                    taskPort = port(value(args, ++i, "--task-port"));
+                    break;
+                default:
+                    throw new UsageException("unknown argument '" + args[i] + "'\n" + USAGE);
+            }
+        }
+        DemoUpstreams demo = DemoUpstreams.start(host, tradePort, taskPort);
+        System.out.println("demo upstreams: trade on " + host + ":" + demo.portOf("trade")
+                + ", task on " + host + ":" + demo.portOf("task"));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stopped.countDown());
+        Signal.handle(new Signal("INT"), s -> stopped.countDown());
+        stopped.await();
+        demo.close();
+        System.exit(0);
+    }
+
+    private static String value(String[] args, int i, String flag) {
+        if (i >= args.length) {
+            throw new UsageException(flag + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static int port(String s) {
+        try {
+            int p = Integer.parseInt(s);
+            if (p >= 0 && p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException ignored) {
+            // fall through
+        }
+        throw new UsageException("not a port: '" + s + "'");
+    }
+
+    private static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.gateway.core.admin;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.gateway.core.upstream.Upstream;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/** The answers of {@code /healthz} and {@code /readyz}, on the public and the admin listener alike. */
+public final class Probes {
+    private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.US_ASCII);
+    private static final JsonFactory JSON = JsonFactory.builder().build();
+
+    private final List<Upstream> upstreams;
+    private final BooleanSupplier draining;
+
+    public Probes(List<Upstream> upstreams, BooleanSupplier draining) {
+        this.upstreams = List.copyOf(upstreams);
+        this.draining = draining;
+    }
+
+    /** 200 while the process runs. */
+    public FullHttpResponse health(ByteBufAllocator alloc) {
+        return json(HttpResponseStatus.OK, alloc.buffer(HEALTHY.length).writeBytes(HEALTHY));
+    }
+
+    /** 200 when every upstream has a reachable endpoint; 503 otherwise and from the moment shutdown begins. */
+    public FullHttpResponse readiness(ByteBufAllocator alloc) {
+        boolean ready = !draining.getAsBoolean();
+        for (Upstream u : upstreams) {
+            ready &= u.up();
+        }
+        ByteBuf body = alloc.buffer(96);
+        try (JsonGenerator g = JSON.createGenerator((OutputStream) new ByteBufOutputStream(body))) {
+            g.writeStartObject();
+            g.writeStringField("status", ready ? "ready" : "not_ready");
+            g.writeObjectFieldStart("upstreams");
+            for (Upstream u : upstreams) {
+                g.writeStringField(u.name(), u.up() ? "up" : "down");
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            body.release();
+            throw new UncheckedIOException(e);
+        }
+        return json(ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, body);
+    }
+
+    static FullHttpResponse json(HttpResponseStatus status, ByteBuf body) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        return r;
+    }
+}

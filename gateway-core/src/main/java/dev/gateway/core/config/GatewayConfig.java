@@ -1,0 +1,220 @@
+package dev.gateway.core.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One immutable snapshot of the gateway's settings. The bundled {@code gateway-defaults.yaml} holds
+ * every setting with its default; a user file is merged over it (maps key by key, everything else
+ * replaced) and the result is read strictly.
+ */
+public record GatewayConfig(
+        Listener listener,
+        Listener admin,
+        String contract,
+        int eventLoops,
+        String allocator,
+        ClientLimits client,
+        Shutdown shutdown,
+        Map<String, UpstreamConfig> upstreams,
+        List<RouteConfig> routes,
+        Map<String, OperationConfig> operations) {
+
+    /** Endpoint value that stands for the in-process demo upstream of that service. */
+    public static final String DEMO_ENDPOINT = "demo";
+
+    private static final String DEFAULTS = "gateway-defaults.yaml";
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    public GatewayConfig {
+        Objects.requireNonNull(listener);
+        Objects.requireNonNull(admin);
+        upstreams = Map.copyOf(upstreams);
+        routes = List.copyOf(routes);
+        operations = Map.copyOf(operations);
+    }
+
+    public record Listener(String host, int port) {
+    }
+
+    public record ClientLimits(
+            int maxRequestLineBytes,
+            int maxHeaderBytes,
+            Duration headersTimeout,
+            Duration bodyIdleTimeout,
+            Duration keepAliveIdleTimeout,
+            int maxConnections) {
+    }
+
+    public record Shutdown(Duration drainDelay, Duration grace) {
+    }
+
+    public record UpstreamConfig(
+            String name,
+            List<String> endpoints,
+            Duration connectTimeout,
+            Duration responseTimeout,
+            int maxConnectionsPerEndpoint,
+            int maxPendingAcquires,
+            Duration poolIdleTimeout,
+            Duration healthCheckInterval) {
+    }
+
+    public record RouteConfig(String prefix, String upstream) {
+    }
+
+    /** Per-operation overrides, keyed by the contract's operationId. */
+    public record OperationConfig(String operationId, Duration responseTimeout, Duration idleTimeout) {
+    }
+
+    /** The defaults alone: the demo setup that {@code java -jar gateway.jar} starts. */
+    public static GatewayConfig defaults() {
+        return fromTree(loadDefaults());
+    }
+
+    public static GatewayConfig load(Path file) {
+        JsonNode user;
+        try {
+            user = YAML.readTree(Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage(), e);
+        }
+        return fromYaml(user, file.toString());
+    }
+
+    /** Parses YAML text merged over the defaults; {@code origin} names it in errors. */
+    public static GatewayConfig fromYaml(String yaml, String origin) {
+        try {
+            return fromYaml(YAML.readTree(yaml), origin);
+        } catch (IOException e) {
+            throw new ConfigException(origin + ": not valid YAML: " + e.getMessage(), e);
+        }
+    }
+
+    private static GatewayConfig fromYaml(JsonNode user, String origin) {
+        if (user != null && !user.isMissingNode() && !user.isNull() && !user.isObject()) {
+            throw new ConfigException(origin + ": expected a map of settings at the top level");
+        }
+        ObjectNode merged = loadDefaults();
+        if (user != null && user.isObject()) {
+            merge(merged, (ObjectNode) user);
+        }
+        try {
+            return fromTree(merged);
+        } catch (ConfigException e) {
+            throw new ConfigException(origin + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ObjectNode loadDefaults() {
+        try (InputStream in = GatewayConfig.class.getClassLoader().getResourceAsStream(DEFAULTS)) {
+            if (in == null) {
+                throw new IllegalStateException(DEFAULTS + " is missing from the class path");
+            }
+            return (ObjectNode) YAML.readTree(in);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + DEFAULTS, e);
+        }
+    }
+
+    private static void merge(ObjectNode base, ObjectNode over) {
+        over.fields().forEachRemaining(e -> {
+            JsonNode old = base.get(e.getKey());
+            if (old instanceof ObjectNode && e.getValue() instanceof ObjectNode) {
+                merge((ObjectNode) old, (ObjectNode) e.getValue());
+            } else {
+                base.set(e.getKey(), e.getValue());
+            }
+        });
+    }
+
+    private static GatewayConfig fromTree(JsonNode tree) {
+        ConfigReader root = new ConfigReader(tree, "");
+        Listener listener = listener(root.child("listener"));
+        Listener admin = listener(root.child("admin"));
+        String contract = root.string("contract", "");
+        int eventLoops = root.integer("eventLoops", 0, 0, 256);
+        String allocator = root.string("allocator", "pooled");
+        if (!allocator.equals("pooled") && !allocator.equals("adaptive")) {
+            throw root.error("allocator", "must be 'pooled' or 'adaptive', got '" + allocator + "'");
+        }
+        ClientLimits client = clientLimits(root.child("client"));
+        ConfigReader sd = root.child("shutdown");
+        Shutdown shutdown = new Shutdown(sd.duration("drainDelay", Duration.ofSeconds(5)),
+                sd.duration("grace", Duration.ofSeconds(30)));
+        sd.rejectUnknownKeys();
+
+        Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
+        root.entries("upstreams").forEach((name, u) -> upstreams.put(name, upstream(name, u)));
+        List<RouteConfig> routes = root.list("routes").stream().map(r -> {
+            RouteConfig route = new RouteConfig(r.requiredString("prefix"), r.requiredString("upstream"));
+            if (!route.prefix().startsWith("/")) {
+                throw r.error("prefix", "must start with '/'");
+            }
+            if (!upstreams.containsKey(route.upstream())) {
+                throw r.error("upstream", "names no upstream in 'upstreams': '" + route.upstream() + "'");
+            }
+            r.rejectUnknownKeys();
+            return route;
+        }).toList();
+        Map<String, OperationConfig> operations = new LinkedHashMap<>();
+        root.entries("operations").forEach((id, o) -> {
+            operations.put(id, new OperationConfig(id, o.duration("responseTimeout", null),
+                    o.duration("idleTimeout", null)));
+            o.rejectUnknownKeys();
+        });
+        root.rejectUnknownKeys();
+        return new GatewayConfig(listener, admin, contract.isEmpty() ? null : contract, eventLoops, allocator,
+                client, shutdown, upstreams, routes, operations);
+    }
+
+    private static Listener listener(ConfigReader r) {
+        Listener l = new Listener(r.requiredString("host"), r.integer("port", 0, 0, 65535));
+        r.rejectUnknownKeys();
+        return l;
+    }
+
+    private static ClientLimits clientLimits(ConfigReader r) {
+        ClientLimits c = new ClientLimits(
+                (int) Math.min(r.bytes("maxRequestLine", 8192), Integer.MAX_VALUE),
+                (int) Math.min(r.bytes("maxHeaderBytes", 32768), Integer.MAX_VALUE),
+                r.duration("headersTimeout", Duration.ofSeconds(10)),
+                r.duration("bodyIdleTimeout", Duration.ofSeconds(30)),
+                r.duration("keepAliveIdleTimeout", Duration.ofSeconds(65)),
+                r.integer("maxConnections", 100_000, 1, Integer.MAX_VALUE));
+        r.rejectUnknownKeys();
+        return c;
+    }
+
+    private static UpstreamConfig upstream(String name, ConfigReader r) {
+        List<String> endpoints = r.strings("endpoints", List.of());
+        if (endpoints.isEmpty()) {
+            throw r.error("endpoints", "needs at least one host:port (or 'demo')");
+        }
+        for (String e : endpoints) {
+            if (!e.equals(DEMO_ENDPOINT)) {
+                HostPort.parse(e, r.path() + ".endpoints");
+            }
+        }
+        UpstreamConfig u = new UpstreamConfig(name, endpoints,
+                r.duration("connectTimeout", Duration.ofSeconds(1)),
+                r.duration("responseTimeout", Duration.ofSeconds(5)),
+                r.integer("maxConnectionsPerEndpoint", 1024, 1, 1_000_000),
+                r.integer("maxPendingAcquires", 1024, 0, 1_000_000),
+                r.duration("poolIdleTimeout", Duration.ofSeconds(30)),
+                r.duration("healthCheckInterval", Duration.ofSeconds(2)));
+        r.rejectUnknownKeys();
+        return u;
+    }
+}

@@ -1,0 +1,119 @@
+package dev.gateway.core.contract;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.netty.handler.codec.http.HttpMethod;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** The OpenAPI document the gateway serves, read once at start. */
+public final class Contract {
+    /** The contract inside the jar, byte for byte {@code openapi/trade-task.yaml}. */
+    public static final String BUNDLED = "openapi/trade-task.yaml";
+
+    private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options", "trace");
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private final String origin;
+    private final JsonNode document;
+    private final List<Operation> operations;
+
+    private Contract(String origin, JsonNode document, List<Operation> operations) {
+        this.origin = origin;
+        this.document = document;
+        this.operations = List.copyOf(operations);
+    }
+
+    public static Contract bundled() {
+        try (InputStream in = Contract.class.getClassLoader().getResourceAsStream(BUNDLED)) {
+            if (in == null) {
+                throw new ContractException(BUNDLED + " is missing from the class path");
+            }
+            return parse(in.readAllBytes(), "bundled " + BUNDLED);
+        } catch (IOException e) {
+            throw new ContractException("cannot read bundled " + BUNDLED + ": " + e.getMessage());
+        }
+    }
+
+    public static Contract load(Path file) {
+        try {
+            return parse(Files.readAllBytes(file), file.toString());
+        } catch (IOException e) {
+            throw new ContractException("cannot read contract " + file + ": " + e.getMessage());
+        }
+    }
+
+    static Contract parse(byte[] yaml, String origin) {
+        JsonNode doc;
+        try {
+            doc = YAML.readTree(yaml);
+        } catch (IOException e) {
+            throw new ContractException(origin + ": not valid YAML: " + e.getMessage());
+        }
+        JsonNode paths = doc == null ? null : doc.get("paths");
+        if (paths == null || !paths.isObject()) {
+            throw new ContractException(origin + ": no 'paths' object at /paths");
+        }
+        List<String> globalScopes = List.of();
+        List<Operation> operations = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = paths.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> path = it.next();
+            String template = path.getKey();
+            if (!template.startsWith("/")) {
+                throw new ContractException(origin + ": path at /paths/" + pointerEscape(template)
+                        + " does not start with '/'");
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> ops = path.getValue().fields(); ops.hasNext(); ) {
+                Map.Entry<String, JsonNode> op = ops.next();
+                if (!METHODS.contains(op.getKey())) {
+                    continue; // parameters, summary, servers …
+                }
+                String pointer = "/paths/" + pointerEscape(template) + "/" + op.getKey();
+                JsonNode id = op.getValue().get("operationId");
+                if (id == null || !id.isTextual()) {
+                    throw new ContractException(origin + ": operation at " + pointer + " has no operationId");
+                }
+                if (!ids.add(id.asText())) {
+                    throw new ContractException(origin + ": duplicate operationId '" + id.asText() + "' at " + pointer);
+                }
+                List<String> scopes = new ArrayList<>(globalScopes);
+                JsonNode required = op.getValue().get("x-required-scopes");
+                if (required != null) {
+                    scopes.clear();
+                    required.forEach(s -> scopes.add(s.asText()));
+                }
+                operations.add(new Operation(id.asText(),
+                        HttpMethod.valueOf(op.getKey().toUpperCase(Locale.ROOT)), template, scopes));
+            }
+        }
+        return new Contract(origin, doc, operations);
+    }
+
+    /** JSON-pointer escaping of one reference token (RFC 6901). */
+    static String pointerEscape(String token) {
+        return token.replace("~", "~0").replace("/", "~1");
+    }
+
+    public String origin() {
+        return origin;
+    }
+
+    public JsonNode document() {
+        return document;
+    }
+
+    public List<Operation> operations() {
+        return operations;
+    }
+}

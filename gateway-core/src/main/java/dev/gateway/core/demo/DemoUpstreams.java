@@ -1,0 +1,112 @@
+package dev.gateway.core.demo;
+
+import dev.gateway.core.net.Transport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Stand-ins for the trade and task services: every operation of the contract answered with
+ * schema-valid bodies, a task event stream, and artifact upload/download that really hash and stream
+ * the bytes. They serve the default {@code java -jar gateway.jar}, the tests, the benchmarks, and run
+ * as their own process ({@code java -jar gateway.jar demo-upstreams}) for load tests.
+ *
+ * <p>They run on their own event loop thread. Artifacts are written to temporary files from that
+ * thread; that blocking is the demo's alone and never touches the gateway's loops.
+ */
+public final class DemoUpstreams implements AutoCloseable {
+    /** How often the task event stream sends progress. */
+    public static final long EVENT_INTERVAL_MILLIS = 200;
+
+    private final EventLoopGroup group;
+    private final ArtifactStore artifacts;
+    private final Service trade;
+    private final Service task;
+
+    private DemoUpstreams(String host, int tradePort, int taskPort) throws InterruptedException {
+        Transport transport = Transport.best();
+        this.group = transport.newGroup(1, new DefaultThreadFactory("demo-upstream", true));
+        try {
+            this.artifacts = new ArtifactStore();
+        } catch (IOException e) {
+            group.shutdownGracefully();
+            throw new IllegalStateException("cannot create the demo artifact directory", e);
+        }
+        this.trade = new Service("trade", transport, host, tradePort);
+        this.task = new Service("task", transport, host, taskPort);
+    }
+
+    /** Starts both services; port 0 picks a free port. */
+    public static DemoUpstreams start(String host, int tradePort, int taskPort) throws InterruptedException {
+        return new DemoUpstreams(host, tradePort, taskPort);
+    }
+
+    /** The port of the demo service of that name ({@code trade}, {@code task}), or -1. */
+    public int portOf(String name) {
+        switch (name) {
+            case "trade":
+                return trade.port();
+            case "task":
+                return task.port();
+            default:
+                return -1;
+        }
+    }
+
+    /** Connections the service of that name has accepted since start. */
+    public int connectionsAccepted(String name) {
+        return name.equals("trade") ? trade.connections.get() : task.connections.get();
+    }
+
+    /** Artifact bytes sent to clients so far (download progress). */
+    public long artifactBytesSent() {
+        return artifacts.bytesSent();
+    }
+
+    @Override
+    public void close() {
+        trade.channel.close().awaitUninterruptibly();
+        task.channel.close().awaitUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+        artifacts.close();
+    }
+
+    private final class Service {
+        final AtomicInteger connections = new AtomicInteger();
+        final AtomicLong requests = new AtomicLong();
+        final Channel channel;
+
+        Service(String name, Transport transport, String host, int port) throws InterruptedException {
+            DemoApi api = name.equals("trade") ? new TradeApi() : new TaskApi(artifacts);
+            this.channel = new ServerBootstrap()
+                    .group(group)
+                    .channel(transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            connections.incrementAndGet();
+                            ch.pipeline().addLast(new HttpServerCodec(), new ChunkedWriteHandler(),
+                                    new DemoHandler(api, requests));
+                        }
+                    })
+                    .bind(host, port).sync().channel();
+        }
+
+        int port() {
+            return ((InetSocketAddress) channel.localAddress()).getPort();
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package dev.gateway.core.pipeline;
+
+import dev.gateway.core.admin.Probes;
+import dev.gateway.core.config.GatewayConfig.ClientLimits;
+import dev.gateway.core.route.RouteTable;
+import dev.gateway.core.upstream.UpstreamPools;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.flow.FlowControlHandler;
+
+/**
+ * Builds a client connection's pipeline:
+ * timeouts, HTTP/1.1 codec, flow control, exchange start, request guard, routing, proxy.
+ */
+public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
+    /** Body chunks are forwarded as the decoder cuts them; this bounds one chunk. */
+    private static final int MAX_CHUNK_BYTES = 16 * 1024;
+
+    private final ClientLimits limits;
+    private final ServerState state;
+    private final RouteTable routes;
+    private final Probes probes;
+    private final UpstreamPools pools;
+
+    public ClientChannelInitializer(ClientLimits limits, ServerState state, RouteTable routes, Probes probes,
+            UpstreamPools pools) {
+        this.limits = limits;
+        this.state = state;
+        this.routes = routes;
+        this.probes = probes;
+        this.pools = pools;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        ConnectionTimeouts timeouts = new ConnectionTimeouts(limits.keepAliveIdleTimeout().toNanos(),
+                limits.headersTimeout().toNanos(), limits.bodyIdleTimeout().toNanos());
+        ExchangeStart exchanges = new ExchangeStart(state, timeouts);
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("timeouts", timeouts);
+        p.addLast("http", new HttpServerCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(limits.maxRequestLineBytes())
+                .setMaxHeaderSize(limits.maxHeaderBytes())
+                .setMaxChunkSize(MAX_CHUNK_BYTES)));
+        // With reading paused, decoded messages wait here instead of racing into the handlers.
+        p.addLast("flow", new FlowControlHandler());
+        p.addLast("exchange", exchanges);
+        p.addLast("guard", new RequestGuard(exchanges));
+        p.addLast("routing", new Routing(exchanges, routes, probes));
+        p.addLast("proxy", new ProxyHandler(exchanges, pools));
+    }
+}

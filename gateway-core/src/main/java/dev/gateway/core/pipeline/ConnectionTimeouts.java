@@ -1,0 +1,122 @@
+package dev.gateway.core.pipeline;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The client's clocks: keep-alive idle, headers (first byte to end of headers) and body idle. Sits in
+ * front of the decoder so it sees the first raw byte of a request. Like Netty's IdleStateHandler it
+ * keeps one scheduled check per connection and moves deadlines by writing fields, so a request costs
+ * no scheduling.
+ */
+final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
+    private enum Phase { IDLE, HEADERS, BODY, WAITING }
+
+    private final long keepAliveNanos;
+    private final long headersNanos;
+    private final long bodyIdleNanos;
+    private ChannelHandlerContext ctx;
+    private ScheduledFuture<?> check;
+    private Phase phase = Phase.IDLE;
+    private long phaseStartNanos;
+    private long lastReadNanos;
+
+    ConnectionTimeouts(long keepAliveNanos, long headersNanos, long bodyIdleNanos) {
+        this.keepAliveNanos = keepAliveNanos;
+        this.headersNanos = headersNanos;
+        this.bodyIdleNanos = bodyIdleNanos;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        phaseStartNanos = System.nanoTime();
+        schedule(keepAliveNanos);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (check != null) {
+            check.cancel(false);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf) {
+            lastReadNanos = System.nanoTime();
+            if (phase == Phase.IDLE) {
+                enter(Phase.HEADERS);
+            }
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    /** The request head is decoded; its body (if any) is now on the body-idle clock. */
+    void headersReceived(boolean bodyExpected) {
+        enter(bodyExpected ? Phase.BODY : Phase.WAITING);
+    }
+
+    /** The whole request is in; until the response is done, the upstream's clocks rule. */
+    void requestReceived() {
+        enter(Phase.WAITING);
+    }
+
+    /** The exchange ended; the connection idles until the next request. */
+    void exchangeEnded() {
+        enter(Phase.IDLE);
+    }
+
+    private void enter(Phase next) {
+        phase = next;
+        phaseStartNanos = System.nanoTime();
+    }
+
+    private void schedule(long delayNanos) {
+        check = ctx.executor().schedule(this::check, Math.max(delayNanos, TimeUnit.MILLISECONDS.toNanos(1)),
+                TimeUnit.NANOSECONDS);
+    }
+
+    private void check() {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        long now = System.nanoTime();
+        long deadline;
+        ClientTimeout event;
+        switch (phase) {
+            case IDLE:
+                deadline = phaseStartNanos + keepAliveNanos;
+                event = ClientTimeout.KEEP_ALIVE;
+                break;
+            case HEADERS:
+                deadline = phaseStartNanos + headersNanos;
+                event = ClientTimeout.HEADERS;
+                break;
+            case BODY:
+                // The gateway itself may have paused reading (upstream backpressure): not the client's fault.
+                deadline = ctx.channel().config().isAutoRead()
+                        ? Math.max(lastReadNanos, phaseStartNanos) + bodyIdleNanos
+                        : now + bodyIdleNanos;
+                event = ClientTimeout.BODY;
+                break;
+            default:
+                deadline = now + bodyIdleNanos;
+                event = null;
+        }
+        if (event != null && now - deadline >= 0) {
+            ctx.fireUserEventTriggered(event);
+            deadline = now + headersNanos; // keep checking until the connection is gone
+        }
+        schedule(deadline - now);
+    }
+}

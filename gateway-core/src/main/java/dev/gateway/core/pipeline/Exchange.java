@@ -1,0 +1,72 @@
+package dev.gateway.core.pipeline;
+
+import dev.gateway.codec.ErrorCode;
+import dev.gateway.codec.ErrorResponses;
+import dev.gateway.codec.RequestTarget;
+import dev.gateway.core.route.RoutedOperation;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpRequest;
+
+/** One request and its response: the state the pipeline's stages share while it is in flight. */
+public final class Exchange {
+    final String requestId;
+    final HttpRequest request;
+    final long startNanos;
+    /** The request announced a body (chunked or a non-zero Content-Length). */
+    final boolean bodyExpected;
+    /** Remaining body small enough to read and drop after an early answer, keeping the connection. */
+    final boolean bodyDiscardable;
+    RequestTarget target;
+    RoutedOperation operation;
+
+    boolean requestComplete;
+    boolean responseStarted;
+    boolean responseComplete;
+    /** Someone answered before the body was read: drop what is left of it instead of forwarding it. */
+    boolean discardBody;
+    boolean closeAfterResponse;
+    boolean ended;
+
+    Exchange(String requestId, HttpRequest request, boolean bodyExpected, boolean bodyDiscardable) {
+        this.requestId = requestId;
+        this.request = request;
+        this.startNanos = System.nanoTime();
+        this.bodyExpected = bodyExpected;
+        this.bodyDiscardable = bodyDiscardable;
+    }
+
+    public String requestId() {
+        return requestId;
+    }
+
+    public HttpRequest request() {
+        return request;
+    }
+
+    public RequestTarget target() {
+        return target;
+    }
+
+    public RoutedOperation operation() {
+        return operation;
+    }
+
+    /** Close the client connection once this response is written (framing lost, draining, …). */
+    void closeAfterResponse() {
+        closeAfterResponse = true;
+    }
+
+    /**
+     * Answers the request with one of the gateway's own errors, from any stage after
+     * {@link ExchangeStart}; what is left of the request body is dropped.
+     */
+    void reject(ChannelHandlerContext ctx, ErrorCode code, String message) {
+        respond(ctx, ErrorResponses.create(ctx.alloc(), code, message, requestId));
+    }
+
+    void respond(ChannelHandlerContext ctx, FullHttpResponse response) {
+        discardBody = true;
+        ctx.writeAndFlush(response, ctx.voidPromise());
+    }
+}

@@ -1,0 +1,299 @@
+package dev.gateway.core.pipeline;
+
+import dev.gateway.codec.ErrorCode;
+import dev.gateway.codec.ErrorResponses;
+import dev.gateway.codec.RequestIds;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Owns the exchanges of one client connection, one at a time: gives each request its id, keeps
+ * keep-alive and pipelining honest, and makes sure every request is answered exactly once.
+ *
+ * <p>Inbound it opens an {@link Exchange} per request (a pipelined request waits, with reading paused,
+ * until the previous response is done) and drops body content that an early answer made moot.
+ * Outbound it stamps {@code X-Request-Id} and {@code Connection} on every response, drops any write
+ * for an exchange that was already answered, and ends the exchange when its last content is written.
+ */
+public final class ExchangeStart extends ChannelDuplexHandler {
+    static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+    /** Body bytes the gateway reads and drops after an early answer rather than closing the connection. */
+    private static final long DISCARDABLE_BODY_BYTES = 64 * 1024;
+    /** After an early answer on a connection that must close, how long the client may keep sending. */
+    private static final long LINGER_MILLIS = 2_000;
+
+    private final ServerState state;
+    private final ConnectionTimeouts timeouts;
+    private Exchange current;
+    private HttpRequest pipelined;
+
+    ExchangeStart(ServerState state, ConnectionTimeouts timeouts) {
+        this.state = state;
+        this.timeouts = timeouts;
+    }
+
+    /** The exchange in flight on this connection, or {@code null} between requests. */
+    public Exchange current() {
+        return current;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest) {
+            HttpRequest request = (HttpRequest) msg;
+            if (current != null) {
+                // Pipelined: hold it and read nothing more until the current response is written.
+                pipelined = request;
+                ctx.channel().config().setAutoRead(false);
+                return;
+            }
+            begin(ctx, request);
+        } else if (msg instanceof HttpContent) {
+            content(ctx, (HttpContent) msg);
+        } else {
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    private void begin(ChannelHandlerContext ctx, HttpRequest request) {
+        HttpHeaders headers = request.headers();
+        String id = headers.get(X_REQUEST_ID);
+        if (id == null || !RequestIds.isAcceptable(id)) {
+            id = RequestIds.newId();
+            headers.set(X_REQUEST_ID, id);
+        }
+        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+        long length = chunked ? -1 : HttpUtil.getContentLength(request, 0L);
+        boolean bodyExpected = chunked || length > 0;
+        boolean full = request instanceof LastHttpContent; // only decoder failures arrive whole
+        Exchange ex = new Exchange(id, request, bodyExpected && !full,
+                !chunked && length <= DISCARDABLE_BODY_BYTES);
+        current = ex;
+        state.exchangeStarted();
+        if (full) {
+            ex.requestComplete = true;
+        }
+        timeouts.headersReceived(ex.bodyExpected);
+        if (state.refusingRequests()) {
+            ReferenceCountUtil.release(request);
+            ex.closeAfterResponse();
+            respond(ctx, ex, ErrorResponses.create(ctx.alloc(), ErrorCode.DRAINING, id));
+            return;
+        }
+        if (HttpUtil.is100ContinueExpected(request) && bodyExpected) {
+            // The client waits for our word before sending the body; if we answer early it may never send it.
+            ex.closeAfterResponse();
+        }
+        ctx.fireChannelRead(request);
+    }
+
+    private void content(ChannelHandlerContext ctx, HttpContent content) {
+        Exchange ex = current;
+        if (ex == null || ex.requestComplete) {
+            content.release(); // stray content after a failed decode; the connection is closing
+            return;
+        }
+        boolean last = content instanceof LastHttpContent;
+        if (last) {
+            ex.requestComplete = true;
+            timeouts.requestReceived();
+        }
+        if (!ex.discardBody) {
+            ctx.fireChannelRead(content);
+            return;
+        }
+        content.release();
+        if (last && ex.responseComplete) {
+            end(ctx, ex); // the answer went out first; the body has now been read to its end
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (!(evt instanceof ClientTimeout)) {
+            ctx.fireUserEventTriggered(evt);
+            return;
+        }
+        Exchange ex = current;
+        if (evt == ClientTimeout.KEEP_ALIVE || (ex != null && ex.responseStarted)) {
+            ctx.close();
+            return;
+        }
+        if (ex == null) {
+            ex = new Exchange(RequestIds.newId(), null, false, false);
+            current = ex;
+            state.exchangeStarted();
+        }
+        ex.closeAfterResponse();
+        respond(ctx, ex, ErrorResponses.create(ctx.alloc(), ErrorCode.REQUEST_TIMEOUT, ex.requestId));
+    }
+
+    /** Writes a whole response from this handler (its own writes do not pass through {@link #write}). */
+    private void respond(ChannelHandlerContext ctx, Exchange ex, FullHttpResponse response) {
+        ex.discardBody = true;
+        prepare(ex, response);
+        ctx.writeAndFlush(response).addListener(f -> responseWritten(ctx, ex));
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        Exchange ex = current;
+        if (msg instanceof HttpResponse) {
+            HttpResponse response = (HttpResponse) msg;
+            if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+                if (ex == null || ex.responseStarted) {
+                    drop(msg, promise);
+                    return;
+                }
+                ctx.write(msg, promise); // 100 Continue: not the answer yet
+                return;
+            }
+            if (ex == null || ex.responseStarted) {
+                drop(msg, promise); // the exchange was already answered (a timeout beat the upstream)
+                return;
+            }
+            prepare(ex, response);
+        } else if (msg instanceof HttpContent && (ex == null || !ex.responseStarted || ex.responseComplete)) {
+            drop(msg, promise);
+            return;
+        }
+        if (msg instanceof LastHttpContent) {
+            ex.responseComplete = true;
+            ctx.write(msg, promise.unvoid()).addListener(f -> responseWritten(ctx, ex));
+            return;
+        }
+        ctx.write(msg, promise);
+    }
+
+    private static void drop(Object msg, ChannelPromise promise) {
+        ReferenceCountUtil.release(msg);
+        promise.tryFailure(AlreadyAnsweredException.INSTANCE);
+    }
+
+    /** Stamps the headers every response carries and settles whether the connection survives it. */
+    private void prepare(Exchange ex, HttpResponse response) {
+        ex.responseStarted = true;
+        if (response instanceof LastHttpContent) {
+            ex.responseComplete = true;
+        }
+        HttpHeaders headers = response.headers();
+        headers.set(X_REQUEST_ID, ex.requestId);
+        HttpRequest request = ex.request;
+        boolean keepAlive = request != null && HttpUtil.isKeepAlive(request);
+        if (!keepAlive || state.refusingRequests()
+                || (ex.bodyExpected && !ex.requestComplete && !ex.bodyDiscardable)) {
+            ex.closeAfterResponse();
+        }
+        if (ex.closeAfterResponse) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+    }
+
+    private void responseWritten(ChannelHandlerContext ctx, Exchange ex) {
+        if (ex.ended) {
+            return;
+        }
+        if (ex.closeAfterResponse) {
+            end(ctx, ex);
+            if (ex.requestComplete || !ctx.channel().isActive()) {
+                ctx.close();
+            } else {
+                lingerThenClose(ctx);
+            }
+        } else if (ex.requestComplete) {
+            end(ctx, ex);
+        }
+        // else: a small body is still arriving; content() ends the exchange at its last chunk
+    }
+
+    /**
+     * Half-closes instead of closing while the client is still sending: an abrupt close could reset
+     * the connection before the client reads our answer.
+     */
+    private static void lingerThenClose(ChannelHandlerContext ctx) {
+        if (ctx.channel() instanceof DuplexChannel) {
+            ((DuplexChannel) ctx.channel()).shutdownOutput();
+            ctx.channel().config().setAutoRead(true);
+            ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        } else {
+            ctx.close();
+        }
+    }
+
+    private void end(ChannelHandlerContext ctx, Exchange ex) {
+        if (ex.ended) {
+            return;
+        }
+        ex.ended = true;
+        if (current == ex) {
+            current = null;
+        }
+        state.exchangeEnded();
+        if (ex.closeAfterResponse || !ctx.channel().isActive()) {
+            return;
+        }
+        if (state.refusingRequests() && pipelined == null) {
+            ctx.close(); // draining: an idle connection has nothing more to do
+            return;
+        }
+        timeouts.exchangeEnded();
+        HttpRequest next = pipelined;
+        pipelined = null;
+        ctx.channel().config().setAutoRead(true);
+        if (next != null) {
+            begin(ctx, next);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        Exchange ex = current;
+        if (ex != null) {
+            ex.closeAfterResponse();
+            end(ctx, ex);
+        }
+        if (pipelined != null) {
+            ReferenceCountUtil.release(pipelined);
+            pipelined = null;
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close(); // I/O errors on the client socket (resets): nothing to answer
+    }
+
+    /** Failure of a write that came too late: its exchange had already been answered. */
+    static final class AlreadyAnsweredException extends IllegalStateException {
+        static final AlreadyAnsweredException INSTANCE = new AlreadyAnsweredException();
+
+        private AlreadyAnsweredException() {
+            super("exchange already answered");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+}

@@ -1,0 +1,354 @@
+package dev.gateway.core.pipeline;
+
+import dev.gateway.codec.ErrorCode;
+import dev.gateway.core.route.RoutedOperation;
+import dev.gateway.core.upstream.AcquireCallback;
+import dev.gateway.core.upstream.EndpointPool;
+import dev.gateway.core.upstream.PoolExhaustedException;
+import dev.gateway.core.upstream.UpstreamConnection;
+import dev.gateway.core.upstream.UpstreamListener;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One exchange's trip upstream: acquire a pooled connection, stream the request to it, stream the
+ * response back, and give the connection back (or close it) at the end.
+ *
+ * <p>Messages are forwarded as the decoders made them: the pooled buffers travel from one socket to
+ * the other without a copy, and ownership passes with each write. Each side's reading is paused while
+ * the other side cannot take more ({@code autoRead} off until writability returns), so memory per
+ * exchange stays bounded whatever the body size. Everything runs on the client's event loop.
+ */
+final class ProxyCall implements AcquireCallback, UpstreamListener {
+    private final ChannelHandlerContext client;
+    private final Exchange ex;
+    private final RoutedOperation op;
+    private final EndpointPool pool;
+    private final String clientAddress;
+    /** Request objects that arrived before the upstream connection was ready. */
+    private ArrayDeque<HttpObject> pending = new ArrayDeque<>(4);
+    private UpstreamConnection upstream;
+    private boolean unflushedUpstream;
+    private boolean requestSent;
+    private boolean responseStarted;
+    private boolean reusable;
+    private boolean done;
+    /** One clock per call: its meaning follows the phase (waiting for a connection, an answer, a byte). */
+    private ScheduledFuture<?> timer;
+    private long deadlineNanos;
+    private long timerFiresNanos;
+
+    ProxyCall(ChannelHandlerContext client, Exchange ex, EndpointPool pool, String clientAddress) {
+        this.client = client;
+        this.ex = ex;
+        this.op = ex.operation;
+        this.pool = pool;
+        this.clientAddress = clientAddress;
+    }
+
+    void start(HttpRequest request) {
+        ForwardedHeaders.toUpstream(request, ex.target.uri(), clientAddress, pool.endpoint().hostHeader());
+        pending.add(request);
+        // A little longer than the connect timeout, so that a slow connect fails as a connect timeout.
+        restartClock(op.upstream().config().connectTimeout().plusMillis(50));
+        pool.acquire(this);
+        if (upstream == null && !done) {
+            client.channel().config().setAutoRead(false); // hold the body back until there is somewhere to send it
+        }
+    }
+
+    @Override
+    public void onAcquired(UpstreamConnection connection) {
+        if (done) {
+            connection.release(true); // the client left while we connected; the connection is still good
+            return;
+        }
+        upstream = connection;
+        connection.lease(this);
+        if (HttpUtil.is100ContinueExpected(ex.request)) {
+            client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE),
+                    client.voidPromise());
+        }
+        Channel up = connection.channel();
+        for (HttpObject msg; (msg = pending.poll()) != null; ) {
+            up.write(msg, up.voidPromise());
+            if (msg instanceof LastHttpContent) {
+                requestSent();
+            }
+        }
+        pending = null;
+        if (requestSent || ex.bodyExpected) {
+            up.flush(); // a body-less request is flushed with its end marker, which follows at once
+        }
+        if (op.idleTimeout() != null) {
+            restartClock(op.idleTimeout());
+        } else if (!requestSent) {
+            stopClock(); // the body is on the client's clock until it is all sent
+        }
+        if (!requestSent) {
+            client.channel().config().setAutoRead(up.isWritable());
+        }
+    }
+
+    @Override
+    public void onAcquireFailed(Throwable cause) {
+        if (done) {
+            return;
+        }
+        if (cause instanceof PoolExhaustedException) {
+            fail(ErrorCode.UPSTREAM_UNAVAILABLE, "upstream connection limit reached");
+        } else if (cause instanceof ConnectTimeoutException) {
+            fail(ErrorCode.UPSTREAM_TIMEOUT, "upstream did not accept the connection in time");
+        } else {
+            fail(ErrorCode.BAD_GATEWAY, "upstream refused the connection");
+        }
+    }
+
+    void requestContent(HttpContent content) {
+        if (done) {
+            content.release();
+            return;
+        }
+        if (upstream == null) {
+            pending.add(content); // at most what one read decoded: reading is paused until connected
+            return;
+        }
+        Channel up = upstream.channel();
+        touch();
+        if (content instanceof LastHttpContent) {
+            up.writeAndFlush(content, up.voidPromise());
+            unflushedUpstream = false;
+            requestSent();
+            return;
+        }
+        up.write(content, up.voidPromise());
+        unflushedUpstream = true;
+        if (!up.isWritable()) {
+            client.channel().config().setAutoRead(false);
+        }
+    }
+
+    private void requestSent() {
+        requestSent = true;
+        if (!responseStarted && op.idleTimeout() == null) {
+            restartClock(op.responseTimeout());
+        }
+        client.channel().config().setAutoRead(true); // keep reading: a client that leaves must be noticed
+    }
+
+    /** Flushes what the client's last read produced, once per read rather than once per chunk. */
+    void flushUpstream() {
+        if (unflushedUpstream && upstream != null) {
+            unflushedUpstream = false;
+            upstream.channel().flush();
+        }
+    }
+
+    void clientWritabilityChanged(boolean writable) {
+        if (upstream != null && responseStarted && !done) {
+            upstream.channel().config().setAutoRead(writable);
+        }
+    }
+
+    @Override
+    public void onUpstreamWritabilityChanged(boolean writable) {
+        if (!done && !requestSent) {
+            client.channel().config().setAutoRead(writable);
+        }
+    }
+
+    @Override
+    public void onUpstreamMessage(HttpObject msg) {
+        if (done) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        touch();
+        if (msg instanceof HttpResponse && !responseStarted) {
+            if (!responseHead((HttpResponse) msg)) {
+                return;
+            }
+        } else if (!responseStarted) {
+            ReferenceCountUtil.release(msg); // body of a skipped 1xx
+            return;
+        }
+        if (msg instanceof LastHttpContent) {
+            client.writeAndFlush(msg, client.voidPromise());
+            responseDone();
+            return;
+        }
+        client.write(msg, client.voidPromise());
+        if (!client.channel().isWritable()) {
+            upstream.channel().config().setAutoRead(false);
+        }
+    }
+
+    /** @return whether the message goes on to the client */
+    private boolean responseHead(HttpResponse response) {
+        if (response.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(response);
+            fail(ErrorCode.BAD_GATEWAY, "upstream answered with something that is not HTTP");
+            return false;
+        }
+        HttpResponseStatus status = response.status();
+        if (status.codeClass() == HttpStatusClass.INFORMATIONAL) {
+            if (status.code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+                ReferenceCountUtil.release(response);
+                fail(ErrorCode.BAD_GATEWAY, "upstream switched protocols");
+            } else {
+                ReferenceCountUtil.release(response); // interim answers stay between gateway and upstream
+            }
+            return false;
+        }
+        responseStarted = true;
+        reusable = HttpUtil.isKeepAlive(response);
+        if (op.idleTimeout() == null) {
+            stopClock();
+        }
+        boolean bodyAllowed = status.code() != 204 && status.code() != 304;
+        boolean client11 = ex.request.protocolVersion().equals(HttpVersion.HTTP_1_1);
+        if (!ForwardedHeaders.toClient(response, client11, bodyAllowed)) {
+            ex.closeAfterResponse(); // an HTTP/1.0 client learns where the body ends by the close
+        }
+        if (!ex.requestComplete) {
+            ex.discardBody = true; // the upstream answered early; the rest of the body has nowhere to go
+        }
+        return true;
+    }
+
+    private void responseDone() {
+        done = true;
+        stopClock();
+        UpstreamConnection c = upstream;
+        upstream = null;
+        c.channel().config().setAutoRead(true);
+        c.release(reusable && requestSent);
+    }
+
+    @Override
+    public void onUpstreamReadComplete() {
+        if (!done && responseStarted) {
+            client.flush();
+        }
+    }
+
+    @Override
+    public void onUpstreamClosed() {
+        if (done) {
+            return;
+        }
+        upstream = null;
+        if (responseStarted) {
+            abort(); // too late for an error response: the client sees the cut
+        } else {
+            fail(ErrorCode.BAD_GATEWAY, "upstream closed the connection without answering");
+        }
+    }
+
+    /** The client went away, or its next exchange began: stop and let go of everything. */
+    void abandon() {
+        if (done) {
+            return;
+        }
+        done = true;
+        stopClock();
+        releasePending();
+        if (upstream != null) {
+            UpstreamConnection c = upstream;
+            upstream = null;
+            c.release(false);
+        } else {
+            pool.cancel(this);
+        }
+    }
+
+    /** Answers with a gateway error; the upstream connection, if any, is not reused. */
+    private void fail(ErrorCode code, String message) {
+        abandon();
+        if (!ex.requestComplete) {
+            client.channel().config().setAutoRead(true); // read on: the rest of the body is dropped upstream of us
+        }
+        ex.reject(client, code, message);
+    }
+
+    private void abort() {
+        abandon();
+        client.close();
+    }
+
+    private void releasePending() {
+        if (pending != null) {
+            for (HttpObject msg; (msg = pending.poll()) != null; ) {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+    }
+
+    // --- the clock ----------------------------------------------------------------------------
+
+    /** Deadlines mostly move later, so a running timer is kept and re-armed when it fires early. */
+    private void restartClock(Duration timeout) {
+        long now = System.nanoTime();
+        deadlineNanos = now + timeout.toNanos();
+        if (timer != null && timerFiresNanos - deadlineNanos > 0) {
+            stopClock();
+        }
+        if (timer == null) {
+            schedule(now);
+        }
+    }
+
+    private void schedule(long now) {
+        timerFiresNanos = deadlineNanos;
+        timer = client.executor().schedule(this::onClock, deadlineNanos - now, TimeUnit.NANOSECONDS);
+    }
+
+    private void stopClock() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    /** Streams: every byte in either direction pushes the idle deadline out. */
+    private void touch() {
+        if (op.idleTimeout() != null && timer != null) {
+            deadlineNanos = System.nanoTime() + op.idleTimeout().toNanos();
+        }
+    }
+
+    private void onClock() {
+        timer = null;
+        if (done) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (deadlineNanos - now > 0) {
+            schedule(now);
+            return;
+        }
+        if (upstream == null && !requestSent && pending != null) {
+            fail(ErrorCode.UPSTREAM_UNAVAILABLE, "no upstream connection became free in time");
+        } else if (responseStarted) {
+            abort();
+        } else {
+            fail(ErrorCode.UPSTREAM_TIMEOUT, ErrorCode.UPSTREAM_TIMEOUT.defaultMessage());
+        }
+    }
+}

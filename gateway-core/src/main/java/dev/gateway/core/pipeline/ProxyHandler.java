@@ -1,0 +1,76 @@
+package dev.gateway.core.pipeline;
+
+import dev.gateway.core.upstream.UpstreamPools;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+
+/**
+ * The last stage: relays each routed request to a pooled upstream connection on this connection's own
+ * event loop, and the response back, one {@link ProxyCall} per exchange.
+ */
+final class ProxyHandler extends ChannelInboundHandlerAdapter {
+    private final ExchangeStart exchanges;
+    private final UpstreamPools pools;
+    private UpstreamPools.LoopPools loopPools;
+    private String clientAddress;
+    private ProxyCall call;
+
+    ProxyHandler(ExchangeStart exchanges, UpstreamPools pools) {
+        this.exchanges = exchanges;
+        this.pools = pools;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        loopPools = pools.forLoop(ctx.channel().eventLoop()); // once per connection, not per request
+        SocketAddress remote = ctx.channel().remoteAddress();
+        clientAddress = remote instanceof InetSocketAddress
+                ? ((InetSocketAddress) remote).getAddress().getHostAddress() : String.valueOf(remote);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest) {
+            Exchange ex = exchanges.current();
+            if (call != null) {
+                call.abandon(); // the previous exchange was answered early and is over
+            }
+            call = new ProxyCall(ctx, ex, loopPools.pick(ex.operation.upstream()), clientAddress);
+            call.start((HttpRequest) msg);
+        } else if (msg instanceof HttpContent && call != null) {
+            call.requestContent((HttpContent) msg);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (call != null) {
+            call.flushUpstream();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (call != null) {
+            call.clientWritabilityChanged(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (call != null) {
+            call.abandon();
+            call = null;
+        }
+        ctx.fireChannelInactive();
+    }
+}

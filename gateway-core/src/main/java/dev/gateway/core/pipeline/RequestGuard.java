@@ -1,0 +1,84 @@
+package dev.gateway.core.pipeline;
+
+import dev.gateway.codec.ErrorCode;
+import dev.gateway.codec.InvalidRequestTargetException;
+import dev.gateway.codec.RequestFraming;
+import dev.gateway.codec.RequestTarget;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * Refuses requests the gateway must not forward: undecodable ones (414, 431, 400), ones whose
+ * framing two parsers could read differently, and targets that try to escape their path.
+ */
+final class RequestGuard extends ChannelInboundHandlerAdapter {
+    private final ExchangeStart exchanges;
+
+    RequestGuard(ExchangeStart exchanges) {
+        this.exchanges = exchanges;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof HttpRequest)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        HttpRequest request = (HttpRequest) msg;
+        Exchange ex = exchanges.current();
+        DecoderResult decoded = request.decoderResult();
+        if (decoded.isFailure()) {
+            ReferenceCountUtil.release(msg);
+            ex.closeAfterResponse(); // the decoder has lost the framing: nothing after this can be trusted
+            ex.reject(ctx, codeFor(decoded.cause()), messageFor(decoded.cause()));
+            return;
+        }
+        String framing = RequestFraming.violation(request);
+        if (framing != null) {
+            ReferenceCountUtil.release(msg);
+            ex.closeAfterResponse();
+            ex.reject(ctx, ErrorCode.VALIDATION_FAILED, "malformed request: " + framing);
+            return;
+        }
+        String expect = request.headers().get(HttpHeaderNames.EXPECT);
+        if (expect != null && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
+            ReferenceCountUtil.release(msg);
+            ex.closeAfterResponse();
+            ex.reject(ctx, ErrorCode.VALIDATION_FAILED, "unsupported expectation");
+            return;
+        }
+        try {
+            ex.target = RequestTarget.parse(request.uri());
+        } catch (InvalidRequestTargetException e) {
+            ReferenceCountUtil.release(msg);
+            ex.reject(ctx, ErrorCode.VALIDATION_FAILED, "path not allowed: " + e.getMessage());
+            return;
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    private static ErrorCode codeFor(Throwable cause) {
+        if (cause instanceof TooLongHttpLineException) {
+            return ErrorCode.URI_TOO_LONG;
+        }
+        if (cause instanceof TooLongHttpHeaderException) {
+            return ErrorCode.HEADERS_TOO_LARGE;
+        }
+        return ErrorCode.VALIDATION_FAILED;
+    }
+
+    private static String messageFor(Throwable cause) {
+        if (cause instanceof TooLongFrameException) {
+            return codeFor(cause).defaultMessage();
+        }
+        return "malformed request";
+    }
+}

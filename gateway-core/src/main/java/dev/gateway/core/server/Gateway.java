@@ -1,0 +1,297 @@
+package dev.gateway.core.server;
+
+import dev.gateway.core.admin.AdminHandler;
+import dev.gateway.core.admin.Probes;
+import dev.gateway.core.config.ConfigException;
+import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.config.GatewayConfig.OperationConfig;
+import dev.gateway.core.config.GatewayConfig.RouteConfig;
+import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
+import dev.gateway.core.config.HostPort;
+import dev.gateway.core.contract.Contract;
+import dev.gateway.core.contract.Operation;
+import dev.gateway.core.demo.DemoUpstreams;
+import dev.gateway.core.net.Transport;
+import dev.gateway.core.pipeline.ClientChannelInitializer;
+import dev.gateway.core.pipeline.ExchangeStart;
+import dev.gateway.core.pipeline.ServerState;
+import dev.gateway.core.route.Route;
+import dev.gateway.core.route.RouteTable;
+import dev.gateway.core.route.RoutedOperation;
+import dev.gateway.core.route.RoutedOperation.LocalEndpoint;
+import dev.gateway.core.upstream.Endpoint;
+import dev.gateway.core.upstream.HealthProbe;
+import dev.gateway.core.upstream.Upstream;
+import dev.gateway.core.upstream.UpstreamPools;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.AdaptiveByteBufAllocator;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.prometheus.client.CollectorRegistry;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/** A running gateway: its listeners, event loops, upstream pools and (optionally) demo upstreams. */
+public final class Gateway implements AutoCloseable {
+    private static final Logger LOG = LogManager.getLogger(Gateway.class);
+
+    private final GatewayConfig config;
+    private final ServerState state = new ServerState();
+    private final DemoUpstreams demo;
+    private final EventLoopGroup io;
+    private final EventLoopGroup adminLoop;
+    private final UpstreamPools pools;
+    private final HealthProbe health;
+    private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    private final Channel listener;
+    private final Channel adminListener;
+    private CompletableFuture<Void> shutdown;
+    private boolean closed;
+
+    private Gateway(GatewayConfig config) throws InterruptedException {
+        this.config = config;
+        Contract contract = config.contract() == null ? Contract.bundled() : Contract.load(Path.of(config.contract()));
+        boolean wantsDemo = config.upstreams().values().stream()
+                .anyMatch(u -> u.endpoints().contains(GatewayConfig.DEMO_ENDPOINT));
+        this.demo = wantsDemo ? DemoUpstreams.start("127.0.0.1", 0, 0) : null;
+        try {
+            List<Upstream> upstreams = upstreams(config, demo);
+            RouteTable routes = routes(contract, config, upstreams);
+            Transport transport = Transport.best();
+            ByteBufAllocator alloc = config.allocator().equals("adaptive")
+                    ? new AdaptiveByteBufAllocator() : PooledByteBufAllocator.DEFAULT;
+            this.io = transport.newGroup(config.eventLoops(), new DefaultThreadFactory("gateway-io", true));
+            this.adminLoop = transport.newGroup(1, new DefaultThreadFactory("gateway-admin", true));
+            this.pools = new UpstreamPools(io, transport, alloc, upstreams, config.client().maxHeaderBytes());
+            this.health = new HealthProbe(adminLoop.next(), transport, upstreams);
+            Probes probes = new Probes(upstreams, state::draining);
+
+            ClientChannelInitializer pipeline = new ClientChannelInitializer(config.client(), state, routes, probes,
+                    pools);
+            this.listener = new ServerBootstrap()
+                    .group(io)
+                    .channel(transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.ALLOCATOR, alloc)
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            clients.add(ch);
+                            ch.pipeline().addLast(pipeline);
+                        }
+                    })
+                    .bind(config.listener().host(), config.listener().port()).sync().channel();
+
+            AdminHandler admin = new AdminHandler(probes, Metrics.registry());
+            this.adminListener = new ServerBootstrap()
+                    .group(adminLoop)
+                    .channel(transport.serverChannel())
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), admin);
+                        }
+                    })
+                    .bind(config.admin().host(), config.admin().port()).sync().channel();
+            LOG.info("gateway listening on {} (admin {}), transport {}, contract {}, {} operations",
+                    listener.localAddress(), adminListener.localAddress(), transport, contract.origin(),
+                    contract.operations().size());
+        } catch (RuntimeException | InterruptedException e) {
+            if (demo != null) {
+                demo.close();
+            }
+            throw e;
+        }
+    }
+
+    /** Starts a gateway and returns once both listeners are bound. */
+    public static Gateway start(GatewayConfig config) throws InterruptedException {
+        return new Gateway(config);
+    }
+
+    public int port() {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    public int adminPort() {
+        return ((InetSocketAddress) adminListener.localAddress()).getPort();
+    }
+
+    /** The in-process demo upstreams, or {@code null} when every upstream is a real address. */
+    public DemoUpstreams demo() {
+        return demo;
+    }
+
+    /** Exchanges in flight right now. */
+    public long inFlight() {
+        return state.inFlight();
+    }
+
+    /**
+     * The SIGTERM sequence: {@code /readyz} turns 503 at once; after the drain delay the listener stops
+     * accepting and new requests on open connections get 503 {@code DRAINING}; requests in flight get
+     * the grace period to finish; then everything closes.
+     */
+    public synchronized CompletableFuture<Void> shutdown() {
+        if (shutdown != null) {
+            return shutdown;
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        shutdown = done;
+        state.startDraining();
+        // Its own thread: the sequence waits, and waiting has no place on an event loop.
+        Thread t = new Thread(() -> {
+            try {
+                drain();
+                done.complete(null);
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        }, "gateway-shutdown");
+        t.setDaemon(true);
+        t.start();
+        return done;
+    }
+
+    private void drain() throws InterruptedException {
+        Duration delay = config.shutdown().drainDelay();
+        LOG.info("shutdown: draining, listener closes in {} ms", delay.toMillis());
+        Thread.sleep(delay.toMillis());
+        state.refuseRequests();
+        listener.close().awaitUninterruptibly();
+        closeIdleConnections();
+        long graceEnd = System.nanoTime() + config.shutdown().grace().toNanos();
+        while (state.inFlight() > 0 && System.nanoTime() - graceEnd < 0) {
+            Thread.sleep(10);
+        }
+        if (state.inFlight() > 0) {
+            LOG.warn("shutdown: grace period over with {} requests in flight", state.inFlight());
+        }
+        close();
+    }
+
+    private void closeIdleConnections() {
+        // A connection between exchanges would otherwise wait for its keep-alive timeout; one in the
+        // middle of an exchange closes when that exchange ends.
+        for (Channel ch : clients) {
+            ch.eventLoop().execute(() -> {
+                ExchangeStart exchanges = ch.pipeline().get(ExchangeStart.class);
+                if (exchanges != null && exchanges.current() == null) {
+                    ch.close();
+                }
+            });
+        }
+    }
+
+    /** Stops at once: closes listeners and connections, stops the loops and the demo upstreams. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        state.refuseRequests();
+        health.close();
+        listener.close().awaitUninterruptibly();
+        adminListener.close().awaitUninterruptibly();
+        clients.close().awaitUninterruptibly();
+        pools.close();
+        io.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        adminLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        if (demo != null) {
+            demo.close();
+        }
+        LOG.info("gateway stopped");
+    }
+
+    // --- wiring, resolved once at start ---------------------------------------------------------
+
+    private static List<Upstream> upstreams(GatewayConfig config, DemoUpstreams demo) {
+        List<Upstream> out = new ArrayList<>();
+        for (UpstreamConfig u : config.upstreams().values()) {
+            List<Endpoint> endpoints = new ArrayList<>();
+            for (String e : u.endpoints()) {
+                if (e.equals(GatewayConfig.DEMO_ENDPOINT)) {
+                    int port = demo.portOf(u.name());
+                    if (port < 0) {
+                        throw new ConfigException("setting 'upstreams." + u.name()
+                                + ".endpoints': there is no demo service named '" + u.name() + "' (trade, task)");
+                    }
+                    endpoints.add(new Endpoint(u.name(), "127.0.0.1", port));
+                } else {
+                    HostPort hp = HostPort.parse(e, "upstreams." + u.name() + ".endpoints");
+                    endpoints.add(new Endpoint(u.name(), hp.host(), hp.port()));
+                }
+            }
+            out.add(new Upstream(out.size(), u, endpoints));
+        }
+        return out;
+    }
+
+    static RouteTable routes(Contract contract, GatewayConfig config, List<Upstream> upstreams) {
+        Map<String, Upstream> byName = new LinkedHashMap<>();
+        upstreams.forEach(u -> byName.put(u.name(), u));
+        for (String id : config.operations().keySet()) {
+            if (contract.operations().stream().noneMatch(o -> o.id().equals(id))) {
+                throw new ConfigException("setting 'operations." + id + "': the contract has no operation '"
+                        + id + "'");
+            }
+        }
+        Map<String, List<RoutedOperation>> byTemplate = new LinkedHashMap<>();
+        for (Operation op : contract.operations()) {
+            byTemplate.computeIfAbsent(op.pathTemplate(), t -> new ArrayList<>()).add(bind(op, config, byName));
+        }
+        List<Route> routes = new ArrayList<>();
+        byTemplate.forEach((template, ops) -> routes.add(new Route(template, ops)));
+        return new RouteTable(routes);
+    }
+
+    private static RoutedOperation bind(Operation op, GatewayConfig config, Map<String, Upstream> upstreams) {
+        if (op.pathTemplate().equals("/healthz")) {
+            return new RoutedOperation(op, null, LocalEndpoint.HEALTH, null, null);
+        }
+        if (op.pathTemplate().equals("/readyz")) {
+            return new RoutedOperation(op, null, LocalEndpoint.READINESS, null, null);
+        }
+        RouteConfig best = null;
+        for (RouteConfig r : config.routes()) {
+            String p = r.prefix();
+            boolean under = op.pathTemplate().equals(p) || op.pathTemplate().startsWith(p.endsWith("/") ? p : p + "/");
+            if (under && (best == null || p.length() > best.prefix().length())) {
+                best = r;
+            }
+        }
+        if (best == null) {
+            throw new ConfigException("operation '" + op.id() + "' (" + op.method() + " " + op.pathTemplate()
+                    + ") falls under no prefix in 'routes'");
+        }
+        Upstream upstream = upstreams.get(best.upstream());
+        OperationConfig oc = config.operations().get(op.id());
+        Duration idle = oc == null ? null : oc.idleTimeout();
+        Duration response = oc != null && oc.responseTimeout() != null
+                ? oc.responseTimeout() : upstream.config().responseTimeout();
+        return new RoutedOperation(op, upstream, null, idle == null ? response : null, idle);
+    }
+}

@@ -1,0 +1,91 @@
+package dev.gateway.core.upstream;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * The last handler of a pooled upstream channel. While leased it hands every read to its listener;
+ * while idle in the pool anything it reads is unsolicited, so the connection is closed.
+ */
+public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
+    private final EndpointPool pool;
+    private Channel channel;
+    private UpstreamListener listener;
+    long idleSinceNanos;
+
+    UpstreamConnection(EndpointPool pool) {
+        this.pool = pool;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public Endpoint endpoint() {
+        return pool.endpoint();
+    }
+
+    /** Hands the connection to its next user. Called on the event loop. */
+    public void lease(UpstreamListener listener) {
+        this.listener = listener;
+    }
+
+    /**
+     * Gives the connection back. A connection whose exchange ended cleanly (whole request sent, whole
+     * response read, keep-alive) goes back to the pool; any other is closed.
+     */
+    public void release(boolean reusable) {
+        listener = null;
+        pool.release(this, reusable);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        UpstreamListener l = listener;
+        if (l != null && msg instanceof HttpObject) {
+            l.onUpstreamMessage((HttpObject) msg);
+        } else {
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        UpstreamListener l = listener;
+        if (l != null) {
+            l.onUpstreamReadComplete();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        UpstreamListener l = listener;
+        if (l != null) {
+            l.onUpstreamWritabilityChanged(ctx.channel().isWritable());
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        pool.closed(this);
+        UpstreamListener l = listener;
+        listener = null;
+        if (l != null) {
+            l.onUpstreamClosed();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close(); // reset or protocol error: channelInactive tells the listener
+    }
+}
