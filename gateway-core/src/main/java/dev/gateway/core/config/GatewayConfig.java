@@ -35,7 +35,9 @@ public record GatewayConfig(
     public static final String DEMO_ENDPOINT = "demo";
 
     private static final String DEFAULTS = "gateway-defaults.yaml";
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** Strict about duplicate keys: a setting given twice is a mistake, not a silent override. */
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
 
     public GatewayConfig {
         Objects.requireNonNull(listener);

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Collects (or streams) one request at a time and hands it to the service. */
@@ -16,14 +17,17 @@ final class DemoHandler extends ChannelInboundHandlerAdapter {
 
     private final DemoApi api;
     private final AtomicLong requests;
+    private final AtomicInteger connectionsUsed;
+    private boolean used;
     private HttpRequest request;
     private CompositeByteBuf body;
     private DemoApi.BodySink sink;
     private boolean refused;
 
-    DemoHandler(DemoApi api, AtomicLong requests) {
+    DemoHandler(DemoApi api, AtomicLong requests, AtomicInteger connectionsUsed) {
         this.api = api;
         this.requests = requests;
+        this.connectionsUsed = connectionsUsed;
     }
 
     @Override
@@ -31,6 +35,10 @@ final class DemoHandler extends ChannelInboundHandlerAdapter {
         try {
             if (msg instanceof HttpRequest) {
                 requests.incrementAndGet();
+                if (!used) {
+                    used = true;
+                    connectionsUsed.incrementAndGet();
+                }
                 request = (HttpRequest) msg;
                 refused = false;
                 if (!request.decoderResult().isSuccess()) {

@@ -63,9 +63,14 @@ public final class DemoUpstreams implements AutoCloseable {
         }
     }
 
-    /** Connections the service of that name has accepted since start. */
-    public int connectionsAccepted(String name) {
+    /** Connections to the service of that name that carried at least one request (probes do not count). */
+    public int connectionsUsed(String name) {
         return name.equals("trade") ? trade.connections.get() : task.connections.get();
+    }
+
+    /** Task events sent on event streams so far. */
+    public long eventsSent() {
+        return TaskApi.EVENTS_SENT.get();
     }
 
     /** Artifact bytes sent to clients so far (download progress). */
@@ -97,9 +102,8 @@ public final class DemoUpstreams implements AutoCloseable {
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            connections.incrementAndGet();
                             ch.pipeline().addLast(new HttpServerCodec(), new ChunkedWriteHandler(),
-                                    new DemoHandler(api, requests));
+                                    new DemoHandler(api, requests, connections));
                         }
                     })
                     .bind(host, port).sync().channel();

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 
 /** The demo task service: tasks, a progress event stream, and artifacts stored for real. */
 final class TaskApi implements DemoApi {
+    static final java.util.concurrent.atomic.AtomicLong EVENTS_SENT = new java.util.concurrent.atomic.AtomicLong();
     private static final String TASKS = "/v1/tasks";
     private final ArtifactStore artifacts;
 
@@ -119,6 +120,7 @@ final class TaskApi implements DemoApi {
                     .put("progress", progress).put("message", progress >= 100 ? "done" : "working");
             String frame = "id: " + s + "\ndata: " + event + "\n\n";
             ctx.writeAndFlush(new DefaultHttpContent(ByteBufUtil.writeUtf8(ctx.alloc(), frame)), ctx.voidPromise());
+            EVENTS_SENT.incrementAndGet();
             if (progress >= 100) {
                 task[0].cancel(false);
                 ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);

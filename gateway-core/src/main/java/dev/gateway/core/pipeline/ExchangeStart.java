@@ -23,6 +23,7 @@ import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.TimeUnit;
 
+
 /**
  * Owns the exchanges of one client connection, one at a time: gives each request its id, keeps
  * keep-alive and pipelining honest, and makes sure every request is answered exactly once.
@@ -41,12 +42,23 @@ public final class ExchangeStart extends ChannelDuplexHandler {
 
     private final ServerState state;
     private final ConnectionTimeouts timeouts;
+    private ReadGate gate;
     private Exchange current;
     private HttpRequest pipelined;
 
     ExchangeStart(ServerState state, ConnectionTimeouts timeouts) {
         this.state = state;
         this.timeouts = timeouts;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        gate = new ReadGate(ctx.channel());
+    }
+
+    /** The connection's read gate, shared by the stages that must pause the client. */
+    ReadGate gate() {
+        return gate;
     }
 
     /** The exchange in flight on this connection, or {@code null} between requests. */
@@ -61,7 +73,7 @@ public final class ExchangeStart extends ChannelDuplexHandler {
             if (current != null) {
                 // Pipelined: hold it and read nothing more until the current response is written.
                 pipelined = request;
-                ctx.channel().config().setAutoRead(false);
+                gate.pause(ReadGate.PIPELINED);
                 return;
             }
             begin(ctx, request);
@@ -229,10 +241,10 @@ public final class ExchangeStart extends ChannelDuplexHandler {
      * Half-closes instead of closing while the client is still sending: an abrupt close could reset
      * the connection before the client reads our answer.
      */
-    private static void lingerThenClose(ChannelHandlerContext ctx) {
+    private void lingerThenClose(ChannelHandlerContext ctx) {
         if (ctx.channel() instanceof DuplexChannel) {
             ((DuplexChannel) ctx.channel()).shutdownOutput();
-            ctx.channel().config().setAutoRead(true);
+            gate.open();
             ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
         } else {
             ctx.close();
@@ -258,10 +270,10 @@ public final class ExchangeStart extends ChannelDuplexHandler {
         timeouts.exchangeEnded();
         HttpRequest next = pipelined;
         pipelined = null;
-        ctx.channel().config().setAutoRead(true);
         if (next != null) {
-            begin(ctx, next);
+            begin(ctx, next); // before reading on: the rest of that request must find its exchange
         }
+        gate.resume(ReadGate.PIPELINED);
     }
 
     @Override

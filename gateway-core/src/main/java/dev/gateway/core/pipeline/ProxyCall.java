@@ -41,6 +41,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
     private final RoutedOperation op;
     private final EndpointPool pool;
     private final String clientAddress;
+    private final ReadGate gate;
     /** Request objects that arrived before the upstream connection was ready. */
     private ArrayDeque<HttpObject> pending = new ArrayDeque<>(4);
     private UpstreamConnection upstream;
@@ -54,8 +55,9 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
     private long deadlineNanos;
     private long timerFiresNanos;
 
-    ProxyCall(ChannelHandlerContext client, Exchange ex, EndpointPool pool, String clientAddress) {
+    ProxyCall(ChannelHandlerContext client, ReadGate gate, Exchange ex, EndpointPool pool, String clientAddress) {
         this.client = client;
+        this.gate = gate;
         this.ex = ex;
         this.op = ex.operation;
         this.pool = pool;
@@ -69,7 +71,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         restartClock(op.upstream().config().connectTimeout().plusMillis(50));
         pool.acquire(this);
         if (upstream == null && !done) {
-            client.channel().config().setAutoRead(false); // hold the body back until there is somewhere to send it
+            gate.pause(ReadGate.CONNECTING); // hold the body back until there is somewhere to send it
         }
     }
 
@@ -101,9 +103,10 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         } else if (!requestSent) {
             stopClock(); // the body is on the client's clock until it is all sent
         }
-        if (!requestSent) {
-            client.channel().config().setAutoRead(up.isWritable());
+        if (!requestSent && !up.isWritable()) {
+            gate.pause(ReadGate.UPSTREAM_FULL);
         }
+        gate.resume(ReadGate.CONNECTING);
     }
 
     @Override
@@ -140,7 +143,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         up.write(content, up.voidPromise());
         unflushedUpstream = true;
         if (!up.isWritable()) {
-            client.channel().config().setAutoRead(false);
+            gate.pause(ReadGate.UPSTREAM_FULL);
         }
     }
 
@@ -149,7 +152,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         if (!responseStarted && op.idleTimeout() == null) {
             restartClock(op.responseTimeout());
         }
-        client.channel().config().setAutoRead(true); // keep reading: a client that leaves must be noticed
+        gate.resume(ReadGate.CONNECTING | ReadGate.UPSTREAM_FULL); // read on: a client that leaves is noticed
     }
 
     /** Flushes what the client's last read produced, once per read rather than once per chunk. */
@@ -169,7 +172,11 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
     @Override
     public void onUpstreamWritabilityChanged(boolean writable) {
         if (!done && !requestSent) {
-            client.channel().config().setAutoRead(writable);
+            if (writable) {
+                gate.resume(ReadGate.UPSTREAM_FULL);
+            } else {
+                gate.pause(ReadGate.UPSTREAM_FULL);
+            }
         }
     }
 
@@ -235,6 +242,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
     private void responseDone() {
         done = true;
         stopClock();
+        gate.resume(ReadGate.CONNECTING | ReadGate.UPSTREAM_FULL);
         UpstreamConnection c = upstream;
         upstream = null;
         c.channel().config().setAutoRead(true);
@@ -269,6 +277,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         done = true;
         stopClock();
         releasePending();
+        gate.resume(ReadGate.CONNECTING | ReadGate.UPSTREAM_FULL);
         if (upstream != null) {
             UpstreamConnection c = upstream;
             upstream = null;
@@ -280,10 +289,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
 
     /** Answers with a gateway error; the upstream connection, if any, is not reused. */
     private void fail(ErrorCode code, String message) {
-        abandon();
-        if (!ex.requestComplete) {
-            client.channel().config().setAutoRead(true); // read on: the rest of the body is dropped upstream of us
-        }
+        abandon(); // reading resumes: what is left of the body is read and dropped
         ex.reject(client, code, message);
     }
 

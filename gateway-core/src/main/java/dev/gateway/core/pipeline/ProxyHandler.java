@@ -40,7 +40,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             if (call != null) {
                 call.abandon(); // the previous exchange was answered early and is over
             }
-            call = new ProxyCall(ctx, ex, loopPools.pick(ex.operation.upstream()), clientAddress);
+            call = new ProxyCall(ctx, exchanges.gate(), ex, loopPools.pick(ex.operation.upstream()), clientAddress);
             call.start((HttpRequest) msg);
         } else if (msg instanceof HttpContent && call != null) {
             call.requestContent((HttpContent) msg);

@@ -13,7 +13,6 @@ import dev.gateway.core.contract.Operation;
 import dev.gateway.core.demo.DemoUpstreams;
 import dev.gateway.core.net.Transport;
 import dev.gateway.core.pipeline.ClientChannelInitializer;
-import dev.gateway.core.pipeline.ExchangeStart;
 import dev.gateway.core.pipeline.ServerState;
 import dev.gateway.core.route.Route;
 import dev.gateway.core.route.RouteTable;
@@ -181,7 +180,8 @@ public final class Gateway implements AutoCloseable {
         Thread.sleep(delay.toMillis());
         state.refuseRequests();
         listener.close().awaitUninterruptibly();
-        closeIdleConnections();
+        // Open connections stay: a request that arrives on one now gets 503 DRAINING and a close,
+        // rather than a reset. They are closed when the last exchange in flight ends.
         long graceEnd = System.nanoTime() + config.shutdown().grace().toNanos();
         while (state.inFlight() > 0 && System.nanoTime() - graceEnd < 0) {
             Thread.sleep(10);
@@ -190,19 +190,6 @@ public final class Gateway implements AutoCloseable {
             LOG.warn("shutdown: grace period over with {} requests in flight", state.inFlight());
         }
         close();
-    }
-
-    private void closeIdleConnections() {
-        // A connection between exchanges would otherwise wait for its keep-alive timeout; one in the
-        // middle of an exchange closes when that exchange ends.
-        for (Channel ch : clients) {
-            ch.eventLoop().execute(() -> {
-                ExchangeStart exchanges = ch.pipeline().get(ExchangeStart.class);
-                if (exchanges != null && exchanges.current() == null) {
-                    ch.close();
-                }
-            });
-        }
     }
 
     /** Stops at once: closes listeners and connections, stops the loops and the demo upstreams. */

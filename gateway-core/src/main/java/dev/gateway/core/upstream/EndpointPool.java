@@ -37,6 +37,7 @@ public final class EndpointPool {
         this.bootstrap = template.clone(loop).handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
+                ch.pipeline().addLast("status-line", new StatusLineCheck());
                 ch.pipeline().addLast("http", new HttpClientCodec(8192, maxResponseHeaderBytes, 16384));
                 ch.pipeline().addLast("upstream", new UpstreamConnection(EndpointPool.this));
             }

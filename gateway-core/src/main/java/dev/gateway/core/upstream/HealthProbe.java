@@ -16,13 +16,22 @@ import java.util.concurrent.TimeUnit;
  * upstream's health-check interval. Feeds {@code /readyz}; never blocks a loop.
  */
 public final class HealthProbe {
+    private static final org.apache.logging.log4j.Logger LOG =
+            org.apache.logging.log4j.LogManager.getLogger(HealthProbe.class);
+    /** A probe connection reads nothing; one handler serves them all. */
+    private static final ChannelInboundHandlerAdapter NOTHING = new Nothing();
+
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
+
+    @io.netty.channel.ChannelHandler.Sharable
+    private static final class Nothing extends ChannelInboundHandlerAdapter {
+    }
 
     public HealthProbe(EventLoop loop, Transport transport, List<Upstream> upstreams) {
         for (Upstream u : upstreams) {
             Bootstrap b = new Bootstrap().group(loop).channel(transport.channel())
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) u.config().connectTimeout().toMillis())
-                    .handler(new ChannelInboundHandlerAdapter());
+                    .handler(NOTHING);
             long every = u.config().healthCheckInterval().toMillis();
             for (Endpoint e : u.endpoints()) {
                 tasks.add(loop.scheduleWithFixedDelay(() -> probe(b, e), 0, every, TimeUnit.MILLISECONDS));
@@ -32,8 +41,16 @@ public final class HealthProbe {
 
     private static void probe(Bootstrap b, Endpoint e) {
         b.connect(e.address()).addListener((ChannelFuture f) -> {
-            e.reachable(f.isSuccess());
-            if (f.isSuccess()) {
+            boolean up = f.isSuccess();
+            if (up != e.reachable()) {
+                if (up) {
+                    LOG.info("endpoint {} is reachable", e);
+                } else {
+                    LOG.warn("endpoint {} is unreachable: {}", e, String.valueOf(f.cause()));
+                }
+            }
+            e.reachable(up);
+            if (up) {
                 f.channel().close();
             }
         });

@@ -28,9 +28,10 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         return pool.endpoint();
     }
 
-    /** Hands the connection to its next user. Called on the event loop. */
+    /** Hands the connection to its next user, whose request is about to be written. Event loop only. */
     public void lease(UpstreamListener listener) {
         this.listener = listener;
+        channel.pipeline().get(StatusLineCheck.class).expectResponse();
     }
 
     /**

@@ -1,0 +1,104 @@
+package dev.gateway.it;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The shaded jar run as its own process, as operators run it. */
+final class GatewayProcess implements AutoCloseable {
+    private static final Pattern DEMO = Pattern.compile("trade on [^:]+:(\\d+), task on [^:]+:(\\d+)");
+    private static final Pattern GATEWAY = Pattern.compile("listening on /[^:]+:(\\d+) \\(admin /[^:]+:(\\d+)\\)");
+
+    final Process process;
+    final BlockingQueue<String> output = new LinkedBlockingQueue<>();
+    final List<String> seen = new ArrayList<>();
+    final int port;
+    final int adminPort;
+
+    private GatewayProcess(List<String> jvmArgs, List<String> args, Pattern ready) throws Exception {
+        String jar = System.getProperty("gateway.jar");
+        if (jar == null || !Files.exists(Path.of(jar))) {
+            throw new IllegalStateException("the shaded jar is missing: " + jar + " (run mvn verify from the root)");
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmArgs);
+        cmd.add("-jar");
+        cmd.add(jar);
+        cmd.addAll(args);
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Thread pump = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    output.add(line);
+                }
+            } catch (IOException ignored) {
+                // process gone
+            }
+        }, "process-output");
+        pump.setDaemon(true);
+        pump.start();
+        Matcher m = awaitLine(ready, 30);
+        port = Integer.parseInt(m.group(1));
+        adminPort = Integer.parseInt(m.group(2));
+    }
+
+    static GatewayProcess demoUpstreams() throws Exception {
+        return new GatewayProcess(List.of("-Xmx64m"), List.of("demo-upstreams", "--trade-port", "0", "--task-port", "0"),
+                DEMO);
+    }
+
+    static GatewayProcess gateway(List<String> jvmArgs, String configYaml) throws Exception {
+        Path config = Files.createTempFile("gateway-test", ".yaml");
+        Files.writeString(config, "listener: {host: 127.0.0.1, port: 0}\nadmin: {host: 127.0.0.1, port: 0}\n"
+                + configYaml);
+        config.toFile().deleteOnExit();
+        return new GatewayProcess(jvmArgs, List.of("--config", config.toString()), GATEWAY);
+    }
+
+    /** Waits for an output line matching the pattern; fails with the output so far. */
+    Matcher awaitLine(Pattern pattern, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            String line = output.poll(100, TimeUnit.MILLISECONDS);
+            if (line == null) {
+                if (!process.isAlive() && output.isEmpty()) {
+                    break;
+                }
+                continue;
+            }
+            seen.add(line);
+            Matcher m = pattern.matcher(line);
+            if (m.find()) {
+                return m;
+            }
+        }
+        throw new AssertionError("no line matching " + pattern + " in:\n" + String.join("\n", seen));
+    }
+
+    String outputSoFar() {
+        output.drainTo(seen);
+        return String.join("\n", seen);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(40, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.gateway.it;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/** A real Netty upstream for tests: records what reaches it, and answers well or badly on request. */
+final class TestUpstream implements AutoCloseable {
+    enum Mode {
+        /** Answers with {@link #responder}. */
+        ANSWER,
+        /** Answers bytes that are not HTTP. */
+        GARBAGE,
+        /** Closes the connection as soon as a request arrives. */
+        CLOSE,
+        /** Reads the request and never answers. */
+        SILENT
+    }
+
+    record Recorded(String method, String uri, HttpHeaders headers, byte[] body) {
+    }
+
+    final BlockingQueue<Recorded> received = new LinkedBlockingQueue<>();
+    final AtomicInteger connections = new AtomicInteger();
+    volatile Mode mode = Mode.ANSWER;
+    volatile Function<Recorded, FullHttpResponse> responder = r -> json(HttpResponseStatus.OK, "{\"ok\":true}");
+
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final Channel server;
+
+    TestUpstream() throws InterruptedException {
+        server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        connections.incrementAndGet();
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(16 << 20),
+                                new Handler());
+                    }
+                }).bind("127.0.0.1", 0).sync().channel();
+    }
+
+    int port() {
+        return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    String endpoint() {
+        return "127.0.0.1:" + port();
+    }
+
+    static FullHttpResponse json(HttpResponseStatus status, String body) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+        r.headers().set("content-type", "application/json").setInt("content-length", r.content().readableBytes());
+        return r;
+    }
+
+    private final class Handler extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            FullHttpRequest req = (FullHttpRequest) msg;
+            Recorded r;
+            try {
+                r = new Recorded(req.method().name(), req.uri(), new DefaultHttpHeaders().set(req.headers()),
+                        ByteBufUtil.getBytes(req.content()));
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+            received.add(r);
+            switch (mode) {
+                case ANSWER:
+                    ctx.writeAndFlush(responder.apply(r));
+                    break;
+                case GARBAGE:
+                    // Written below the HTTP encoder, which would refuse raw bytes.
+                    ctx.pipeline().context(HttpServerCodec.class).writeAndFlush(
+                            Unpooled.copiedBuffer("SSH-2.0-OpenSSH\r\n\r\n", StandardCharsets.US_ASCII));
+                    break;
+                case CLOSE:
+                    ctx.close();
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close().awaitUninterruptibly();
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+}
