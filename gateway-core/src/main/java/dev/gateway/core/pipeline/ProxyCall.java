@@ -21,8 +21,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
@@ -42,22 +40,24 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
     private final EndpointPool pool;
     private final String clientAddress;
     private final ReadGate gate;
-    /** Request objects that arrived before the upstream connection was ready. */
-    private ArrayDeque<HttpObject> pending = new ArrayDeque<>(4);
+    private final CallClock clock;
+    /** The request head until it is written upstream. */
+    private HttpRequest head;
+    /** Body parts that arrived before the upstream connection was ready; made only when needed. */
+    private ArrayDeque<HttpObject> pending;
+    private boolean acquiring;
     private UpstreamConnection upstream;
     private boolean unflushedUpstream;
     private boolean requestSent;
     private boolean responseStarted;
     private boolean reusable;
     private boolean done;
-    /** One clock per call: its meaning follows the phase (waiting for a connection, an answer, a byte). */
-    private ScheduledFuture<?> timer;
-    private long deadlineNanos;
-    private long timerFiresNanos;
 
-    ProxyCall(ChannelHandlerContext client, ReadGate gate, Exchange ex, EndpointPool pool, String clientAddress) {
+    ProxyCall(ChannelHandlerContext client, ReadGate gate, CallClock clock, Exchange ex, EndpointPool pool,
+            String clientAddress) {
         this.client = client;
         this.gate = gate;
+        this.clock = clock;
         this.ex = ex;
         this.op = ex.operation;
         this.pool = pool;
@@ -66,11 +66,12 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
 
     void start(HttpRequest request) {
         ForwardedHeaders.toUpstream(request, ex.target.uri(), clientAddress, pool.endpoint().hostHeader());
-        pending.add(request);
-        // A little longer than the connect timeout, so that a slow connect fails as a connect timeout.
-        restartClock(op.upstream().config().connectTimeout().plusMillis(50));
-        pool.acquire(this);
-        if (upstream == null && !done) {
+        head = request;
+        acquiring = true;
+        pool.acquire(this); // most often answered at once, from the idle connections
+        if (acquiring && !done) {
+            // A little longer than the connect timeout, so that a slow connect fails as a connect timeout.
+            clock.arm(this, op.upstream().config().connectTimeout().toNanos() + TimeUnit.MILLISECONDS.toNanos(50));
             gate.pause(ReadGate.CONNECTING); // hold the body back until there is somewhere to send it
         }
     }
@@ -81,6 +82,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
             connection.release(true); // the client left while we connected; the connection is still good
             return;
         }
+        acquiring = false;
         upstream = connection;
         connection.lease(this);
         if (HttpUtil.is100ContinueExpected(ex.request)) {
@@ -88,20 +90,24 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
                     client.voidPromise());
         }
         Channel up = connection.channel();
-        for (HttpObject msg; (msg = pending.poll()) != null; ) {
-            up.write(msg, up.voidPromise());
-            if (msg instanceof LastHttpContent) {
-                requestSent();
+        up.write(head, up.voidPromise());
+        head = null;
+        if (pending != null) {
+            for (HttpObject msg; (msg = pending.poll()) != null; ) {
+                up.write(msg, up.voidPromise());
+                if (msg instanceof LastHttpContent) {
+                    requestSent();
+                }
             }
+            pending = null;
         }
-        pending = null;
         if (requestSent || ex.bodyExpected) {
             up.flush(); // a body-less request is flushed with its end marker, which follows at once
         }
         if (op.idleTimeout() != null) {
-            restartClock(op.idleTimeout());
+            clock.arm(this, op.idleTimeout().toNanos());
         } else if (!requestSent) {
-            stopClock(); // the body is on the client's clock until it is all sent
+            clock.disarm(this); // the body is on the client's clock until it is all sent
         }
         if (!requestSent && !up.isWritable()) {
             gate.pause(ReadGate.UPSTREAM_FULL);
@@ -111,6 +117,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
 
     @Override
     public void onAcquireFailed(Throwable cause) {
+        acquiring = false;
         if (done) {
             return;
         }
@@ -129,6 +136,9 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
             return;
         }
         if (upstream == null) {
+            if (pending == null) {
+                pending = new ArrayDeque<>(4);
+            }
             pending.add(content); // at most what one read decoded: reading is paused until connected
             return;
         }
@@ -150,7 +160,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
     private void requestSent() {
         requestSent = true;
         if (!responseStarted && op.idleTimeout() == null) {
-            restartClock(op.responseTimeout());
+            clock.arm(this, op.responseTimeout().toNanos());
         }
         gate.resume(ReadGate.CONNECTING | ReadGate.UPSTREAM_FULL); // read on: a client that leaves is noticed
     }
@@ -226,7 +236,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         responseStarted = true;
         reusable = HttpUtil.isKeepAlive(response);
         if (op.idleTimeout() == null) {
-            stopClock();
+            clock.disarm(this);
         }
         boolean bodyAllowed = status.code() != 204 && status.code() != 304;
         boolean client11 = ex.request.protocolVersion().equals(HttpVersion.HTTP_1_1);
@@ -241,7 +251,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
 
     private void responseDone() {
         done = true;
-        stopClock();
+        clock.disarm(this);
         gate.resume(ReadGate.CONNECTING | ReadGate.UPSTREAM_FULL);
         UpstreamConnection c = upstream;
         upstream = null;
@@ -275,7 +285,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
             return;
         }
         done = true;
-        stopClock();
+        clock.disarm(this);
         releasePending();
         gate.resume(ReadGate.CONNECTING | ReadGate.UPSTREAM_FULL);
         if (upstream != null) {
@@ -299,6 +309,10 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
     }
 
     private void releasePending() {
+        if (head != null) {
+            ReferenceCountUtil.release(head);
+            head = null;
+        }
         if (pending != null) {
             for (HttpObject msg; (msg = pending.poll()) != null; ) {
                 ReferenceCountUtil.release(msg);
@@ -306,50 +320,19 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         }
     }
 
-    // --- the clock ----------------------------------------------------------------------------
-
-    /** Deadlines mostly move later, so a running timer is kept and re-armed when it fires early. */
-    private void restartClock(Duration timeout) {
-        long now = System.nanoTime();
-        deadlineNanos = now + timeout.toNanos();
-        if (timer != null && timerFiresNanos - deadlineNanos > 0) {
-            stopClock();
-        }
-        if (timer == null) {
-            schedule(now);
-        }
-    }
-
-    private void schedule(long now) {
-        timerFiresNanos = deadlineNanos;
-        timer = client.executor().schedule(this::onClock, deadlineNanos - now, TimeUnit.NANOSECONDS);
-    }
-
-    private void stopClock() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
-    }
-
     /** Streams: every byte in either direction pushes the idle deadline out. */
     private void touch() {
-        if (op.idleTimeout() != null && timer != null) {
-            deadlineNanos = System.nanoTime() + op.idleTimeout().toNanos();
+        if (op.idleTimeout() != null) {
+            clock.push(this, op.idleTimeout().toNanos());
         }
     }
 
-    private void onClock() {
-        timer = null;
+    /** The deadline of the current phase passed: waiting for a connection, an answer, or a byte. */
+    void onDeadline() {
         if (done) {
             return;
         }
-        long now = System.nanoTime();
-        if (deadlineNanos - now > 0) {
-            schedule(now);
-            return;
-        }
-        if (upstream == null && !requestSent && pending != null) {
+        if (acquiring) {
             fail(ErrorCode.UPSTREAM_UNAVAILABLE, "no upstream connection became free in time");
         } else if (responseStarted) {
             abort();

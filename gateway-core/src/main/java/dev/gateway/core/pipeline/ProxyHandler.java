@@ -18,6 +18,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private final UpstreamPools pools;
     private UpstreamPools.LoopPools loopPools;
     private String clientAddress;
+    private CallClock clock;
     private ProxyCall call;
 
     ProxyHandler(ExchangeStart exchanges, UpstreamPools pools) {
@@ -28,6 +29,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         loopPools = pools.forLoop(ctx.channel().eventLoop()); // once per connection, not per request
+        clock = new CallClock(ctx.executor());
         SocketAddress remote = ctx.channel().remoteAddress();
         clientAddress = remote instanceof InetSocketAddress
                 ? ((InetSocketAddress) remote).getAddress().getHostAddress() : String.valueOf(remote);
@@ -40,7 +42,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             if (call != null) {
                 call.abandon(); // the previous exchange was answered early and is over
             }
-            call = new ProxyCall(ctx, exchanges.gate(), ex, loopPools.pick(ex.operation.upstream()), clientAddress);
+            call = new ProxyCall(ctx, exchanges.gate(), clock, ex, loopPools.pick(ex.operation.upstream()),
+                    clientAddress);
             call.start((HttpRequest) msg);
         } else if (msg instanceof HttpContent && call != null) {
             call.requestContent((HttpContent) msg);
@@ -71,6 +74,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             call.abandon();
             call = null;
         }
+        clock.close();
         ctx.fireChannelInactive();
     }
 }
