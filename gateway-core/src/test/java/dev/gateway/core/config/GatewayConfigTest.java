@@ -1,0 +1,71 @@
+package dev.gateway.core.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class GatewayConfigTest {
+    private static String error(String yaml) {
+        return assertThrows(ConfigException.class, () -> GatewayConfig.fromYaml(yaml, "gw.yaml")).getMessage();
+    }
+
+    @Test
+    void defaultsMatchTheLegacyContract() {
+        GatewayConfig c = GatewayConfig.defaults();
+        assertEquals(8080, c.listener().port());
+        assertEquals("127.0.0.1", c.admin().host());
+        assertEquals(9090, c.admin().port());
+        assertEquals(8192, c.client().maxRequestLineBytes());
+        assertEquals(32768, c.client().maxHeaderBytes());
+        assertEquals(Duration.ofSeconds(10), c.client().headersTimeout());
+        assertEquals(Duration.ofSeconds(30), c.client().bodyIdleTimeout());
+        assertEquals(Duration.ofSeconds(65), c.client().keepAliveIdleTimeout());
+        assertEquals(Duration.ofSeconds(5), c.shutdown().drainDelay());
+        assertEquals(Duration.ofSeconds(30), c.shutdown().grace());
+        assertEquals(Duration.ofSeconds(2), c.upstreams().get("trade").responseTimeout());
+        assertEquals(Duration.ofSeconds(5), c.upstreams().get("task").responseTimeout());
+        assertEquals(Duration.ofSeconds(120), c.operations().get("streamTaskEvents").idleTimeout());
+        assertEquals(List.of(GatewayConfig.DEMO_ENDPOINT), c.upstreams().get("trade").endpoints());
+    }
+
+    @Test
+    void aFileIsMergedOverTheDefaults() {
+        GatewayConfig c = GatewayConfig.fromYaml(
+                "upstreams: {trade: {endpoints: ['10.0.0.1:9001', '10.0.0.2:9001'], responseTimeout: 750ms}}\n"
+                        + "client: {maxHeaderBytes: 16KiB}\n", "gw.yaml");
+        assertEquals(List.of("10.0.0.1:9001", "10.0.0.2:9001"), c.upstreams().get("trade").endpoints());
+        assertEquals(Duration.ofMillis(750), c.upstreams().get("trade").responseTimeout());
+        assertEquals(Duration.ofSeconds(1), c.upstreams().get("trade").connectTimeout()); // untouched default
+        assertEquals(16384, c.client().maxHeaderBytes());
+        assertEquals(Duration.ofSeconds(5), c.upstreams().get("task").responseTimeout());
+    }
+
+    @Test
+    void mistakesAreRefusedNamingTheSetting() {
+        assertTrue(error("client: {headerTimeout: 5s}").contains("unknown setting 'client.headerTimeout'"));
+        assertTrue(error("client: {headersTimeout: soon}").contains("'client.headersTimeout'"));
+        assertTrue(error("listener: {port: 70000}").contains("'listener.port' must be between 0 and 65535"));
+        assertTrue(error("upstreams: {trade: {endpoints: [nohostport]}}").contains("upstreams.trade.endpoints"));
+        assertTrue(error("upstreams: {trade: {endpoints: []}}").contains("needs at least one host:port"));
+        assertTrue(error("routes: [{prefix: /v1/x, upstream: nowhere}]").contains("names no upstream"));
+        assertTrue(error("allocator: fancy").contains("'allocator'"));
+        assertTrue(error("client: {maxHeaderBytes: 3 parsecs}").contains("'client.maxHeaderBytes'"));
+        assertTrue(error("listener: {port: 1}\nlistener: {port: 2}\n").contains("Duplicate field 'listener'"));
+        assertTrue(error("- just\n- a list\n").contains("expected a map of settings"));
+        assertTrue(error("key: [unclosed").startsWith("gw.yaml: not valid YAML"));
+    }
+
+    @Test
+    void unitsParse() {
+        assertEquals(Duration.ofMillis(250), Units.parseDuration("250ms"));
+        assertEquals(Duration.ofMinutes(5), Units.parseDuration(" 5m "));
+        assertEquals(256L << 20, Units.parseBytes("256MiB"));
+        assertEquals(8192, Units.parseBytes("8192"));
+        assertThrows(IllegalArgumentException.class, () -> Units.parseDuration("5 fortnights"));
+        assertThrows(IllegalArgumentException.class, () -> Units.parseBytes("-1"));
+    }
+}
