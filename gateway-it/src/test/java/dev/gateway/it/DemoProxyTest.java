@@ -273,6 +273,42 @@ class DemoProxyTest {
     }
 
     @Test
+    void expectContinueIsHonouredAndKeepsTheConnection() throws Exception {
+        byte[] data = new byte[70_000];
+        new java.util.Random(5).nextBytes(data);
+        try (RawHttp c = new RawHttp(gateway.port())) {
+            c.send("PUT /v1/tasks/tsk_abcdefghij0123456789/artifacts/x.bin HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Type: application/octet-stream\r\nContent-Length: " + data.length + "\r\n"
+                    + "Expect: 100-continue\r\n\r\n");
+            assertEquals(100, c.read().status()); // the body is sent only after this
+            c.send(data);
+            RawHttp.Response stored = c.read();
+            assertEquals(201, stored.status(), stored.text());
+            assertEquals(Hashing.sha256(data), JSON.readTree(stored.body()).get("sha256").asText());
+            assertEquals(null, stored.header("connection"));
+            assertEquals(200, c.send(get("/healthz")).read().status()); // same connection
+        }
+        try (RawHttp c = new RawHttp(gateway.port())) {
+            // Refused before 100 Continue: the client never sends the body, so the connection must close.
+            RawHttp.Response r = c.send("POST /v1/nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n"
+                    + "Expect: 100-continue\r\n\r\n").read();
+            assertEquals(404, r.status());
+            assertEquals("close", r.header("connection"));
+            assertTrue(c.closedByServer());
+        }
+    }
+
+    @Test
+    void aSmallBodyAfterAnEarlyAnswerIsReadAndDroppedKeepingTheConnection() throws Exception {
+        try (RawHttp c = new RawHttp(gateway.port())) {
+            RawHttp.Response r = c.send(post("/v1/nowhere", "{\"a\":1}")).read();
+            assertEquals(404, r.status());
+            assertEquals(null, r.header("connection"));
+            assertEquals(200, c.send(get("/healthz")).read().status());
+        }
+    }
+
+    @Test
     void readinessReportsEachUpstream() throws Exception {
         RawHttp.Response r = Hashing.awaitReady(gateway.adminPort());
         JsonNode body = JSON.readTree(r.body());

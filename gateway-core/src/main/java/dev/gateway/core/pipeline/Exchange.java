@@ -25,6 +25,8 @@ public final class Exchange {
     boolean responseComplete;
     /** Someone answered before the body was read: drop what is left of it instead of forwarding it. */
     boolean discardBody;
+    /** The client asked for {@code 100 Continue} before sending its body, and has not had it yet. */
+    boolean awaitingContinue;
     boolean closeAfterResponse;
     boolean ended;
 

@@ -109,10 +109,7 @@ public final class ExchangeStart extends ChannelDuplexHandler {
             respond(ctx, ex, ErrorResponses.create(ctx.alloc(), ErrorCode.DRAINING, id));
             return;
         }
-        if (HttpUtil.is100ContinueExpected(request) && bodyExpected) {
-            // The client waits for our word before sending the body; if we answer early it may never send it.
-            ex.closeAfterResponse();
-        }
+        ex.awaitingContinue = bodyExpected && HttpUtil.is100ContinueExpected(request);
         ctx.fireChannelRead(request);
     }
 
@@ -174,6 +171,7 @@ public final class ExchangeStart extends ChannelDuplexHandler {
                     drop(msg, promise);
                     return;
                 }
+                ex.awaitingContinue = false;
                 ctx.write(msg, promise); // 100 Continue: not the answer yet
                 return;
             }
@@ -209,8 +207,10 @@ public final class ExchangeStart extends ChannelDuplexHandler {
         headers.set(X_REQUEST_ID, ex.requestId);
         HttpRequest request = ex.request;
         boolean keepAlive = request != null && HttpUtil.isKeepAlive(request);
-        if (!keepAlive || state.refusingRequests()
-                || (ex.bodyExpected && !ex.requestComplete && !ex.bodyDiscardable)) {
+        boolean bodyLeft = ex.bodyExpected && !ex.requestComplete;
+        // A body we will not read (too large, or one the client holds back awaiting 100 Continue that
+        // will never come) leaves the connection's framing unknowable: close it after this answer.
+        if (!keepAlive || state.refusingRequests() || (bodyLeft && (!ex.bodyDiscardable || ex.awaitingContinue))) {
             ex.closeAfterResponse();
         }
         if (ex.closeAfterResponse) {

@@ -85,7 +85,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         acquiring = false;
         upstream = connection;
         connection.lease(this);
-        if (HttpUtil.is100ContinueExpected(ex.request)) {
+        if (ex.awaitingContinue) { // (the Expect header itself was removed for the upstream)
             client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE),
                     client.voidPromise());
         }
