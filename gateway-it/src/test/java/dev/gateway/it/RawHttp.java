@@ -53,16 +53,8 @@ final class RawHttp implements AutoCloseable {
 
     /** Reads one response; interim (1xx) responses are returned like any other. */
     Response read() throws IOException {
-        String statusLine = line();
-        String[] parts = statusLine.split(" ", 3);
-        int status = Integer.parseInt(parts[1]);
-        Map<String, List<String>> headers = new LinkedHashMap<>();
-        for (String h; !(h = line()).isEmpty(); ) {
-            int colon = h.indexOf(':');
-            headers.computeIfAbsent(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
-                    .add(h.substring(colon + 1).trim());
-        }
-        Response r = new Response(status, headers, null);
+        Response r = readHead();
+        int status = r.status();
         byte[] body;
         if (status < 200 || status == 204 || status == 304) {
             body = new byte[0];
@@ -73,7 +65,7 @@ final class RawHttp implements AutoCloseable {
         } else {
             body = in.readAllBytes();
         }
-        return new Response(status, headers, body);
+        return new Response(status, r.headers(), body);
     }
 
     /** Reads the head of a response and leaves its body in the stream. */

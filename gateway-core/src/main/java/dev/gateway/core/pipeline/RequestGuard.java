@@ -5,7 +5,6 @@ import dev.gateway.codec.InvalidRequestTargetException;
 import dev.gateway.codec.RequestFraming;
 import dev.gateway.codec.RequestTarget;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -19,38 +18,30 @@ import io.netty.util.ReferenceCountUtil;
  * Refuses requests the gateway must not forward: undecodable ones (414, 431, 400), ones whose
  * framing two parsers could read differently, and targets that try to escape their path.
  */
-final class RequestGuard extends ChannelInboundHandlerAdapter {
-    private final ExchangeStart exchanges;
-
+final class RequestGuard extends RequestStage {
     RequestGuard(ExchangeStart exchanges) {
-        this.exchanges = exchanges;
+        super(exchanges);
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof HttpRequest)) {
-            ctx.fireChannelRead(msg);
-            return;
-        }
-        HttpRequest request = (HttpRequest) msg;
-        Exchange ex = exchanges.current();
+    void onRequest(ChannelHandlerContext ctx, HttpRequest request, Exchange ex) {
         DecoderResult decoded = request.decoderResult();
         if (decoded.isFailure()) {
-            ReferenceCountUtil.release(msg);
+            ReferenceCountUtil.release(request);
             ex.closeAfterResponse(); // the decoder has lost the framing: nothing after this can be trusted
             ex.reject(ctx, codeFor(decoded.cause()), messageFor(decoded.cause()));
             return;
         }
         String framing = RequestFraming.violation(request);
         if (framing != null) {
-            ReferenceCountUtil.release(msg);
+            ReferenceCountUtil.release(request);
             ex.closeAfterResponse();
             ex.reject(ctx, ErrorCode.VALIDATION_FAILED, "malformed request: " + framing);
             return;
         }
         String expect = request.headers().get(HttpHeaderNames.EXPECT);
         if (expect != null && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
-            ReferenceCountUtil.release(msg);
+            ReferenceCountUtil.release(request);
             ex.closeAfterResponse();
             ex.reject(ctx, ErrorCode.VALIDATION_FAILED, "unsupported expectation");
             return;
@@ -58,11 +49,11 @@ final class RequestGuard extends ChannelInboundHandlerAdapter {
         try {
             ex.target = RequestTarget.parse(request.uri());
         } catch (InvalidRequestTargetException e) {
-            ReferenceCountUtil.release(msg);
+            ReferenceCountUtil.release(request);
             ex.reject(ctx, ErrorCode.VALIDATION_FAILED, "path not allowed: " + e.getMessage());
             return;
         }
-        ctx.fireChannelRead(msg);
+        ctx.fireChannelRead(request);
     }
 
     private static ErrorCode codeFor(Throwable cause) {

@@ -7,41 +7,33 @@ import dev.gateway.core.route.Route;
 import dev.gateway.core.route.RouteTable;
 import dev.gateway.core.route.RoutedOperation;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
 
 /** Finds the contract operation of a request: 404 for an unknown path, 405 (with Allow) for a method. */
-final class Routing extends ChannelInboundHandlerAdapter {
-    private final ExchangeStart exchanges;
+final class Routing extends RequestStage {
     private final RouteTable routes;
     private final Probes probes;
 
     Routing(ExchangeStart exchanges, RouteTable routes, Probes probes) {
-        this.exchanges = exchanges;
+        super(exchanges);
         this.routes = routes;
         this.probes = probes;
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof HttpRequest)) {
-            ctx.fireChannelRead(msg);
-            return;
-        }
-        HttpRequest request = (HttpRequest) msg;
-        Exchange ex = exchanges.current();
+    void onRequest(ChannelHandlerContext ctx, HttpRequest request, Exchange ex) {
         Route route = routes.match(ex.target.path());
         if (route == null) {
-            ReferenceCountUtil.release(msg);
+            ReferenceCountUtil.release(request);
             ex.reject(ctx, ErrorCode.NOT_FOUND, ErrorCode.NOT_FOUND.defaultMessage());
             return;
         }
         RoutedOperation op = route.operation(request.method());
         if (op == null) {
-            ReferenceCountUtil.release(msg);
+            ReferenceCountUtil.release(request);
             FullHttpResponse response = ErrorResponses.create(ctx.alloc(), ErrorCode.METHOD_NOT_ALLOWED,
                     ex.requestId);
             response.headers().set(HttpHeaderNames.ALLOW, route.allow());
@@ -50,11 +42,11 @@ final class Routing extends ChannelInboundHandlerAdapter {
         }
         ex.operation = op;
         if (op.local() != null) {
-            ReferenceCountUtil.release(msg);
+            ReferenceCountUtil.release(request);
             ex.respond(ctx, op.local() == RoutedOperation.LocalEndpoint.HEALTH
                     ? probes.health(ctx.alloc()) : probes.readiness(ctx.alloc()));
             return;
         }
-        ctx.fireChannelRead(msg);
+        ctx.fireChannelRead(request);
     }
 }
