@@ -55,8 +55,7 @@ public record GatewayConfig(
             int maxHeaderBytes,
             Duration headersTimeout,
             Duration bodyIdleTimeout,
-            Duration keepAliveIdleTimeout,
-            int maxConnections) {
+            Duration keepAliveIdleTimeout) {
     }
 
     public record Shutdown(Duration drainDelay, Duration grace) {
@@ -193,8 +192,7 @@ public record GatewayConfig(
                 (int) Math.min(r.bytes("maxHeaderBytes", 32768), Integer.MAX_VALUE),
                 r.duration("headersTimeout", Duration.ofSeconds(10)),
                 r.duration("bodyIdleTimeout", Duration.ofSeconds(30)),
-                r.duration("keepAliveIdleTimeout", Duration.ofSeconds(65)),
-                r.integer("maxConnections", 100_000, 1, Integer.MAX_VALUE));
+                r.duration("keepAliveIdleTimeout", Duration.ofSeconds(65)));
         r.rejectUnknownKeys();
         return c;
     }

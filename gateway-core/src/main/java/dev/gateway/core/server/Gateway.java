@@ -27,6 +27,7 @@ import io.netty.buffer.AdaptiveByteBufAllocator;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -56,13 +57,13 @@ public final class Gateway implements AutoCloseable {
     private final GatewayConfig config;
     private final ServerState state = new ServerState();
     private final DemoUpstreams demo;
-    private final EventLoopGroup io;
-    private final EventLoopGroup adminLoop;
-    private final UpstreamPools pools;
-    private final HealthProbe health;
+    private EventLoopGroup io;
+    private EventLoopGroup adminLoop;
+    private UpstreamPools pools;
+    private HealthProbe health;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
-    private final Channel listener;
-    private final Channel adminListener;
+    private Channel listener;
+    private Channel adminListener;
     private CompletableFuture<Void> shutdown;
     private boolean closed;
 
@@ -86,7 +87,7 @@ public final class Gateway implements AutoCloseable {
 
             ClientChannelInitializer pipeline = new ClientChannelInitializer(config.client(), state, routes, probes,
                     pools);
-            this.listener = new ServerBootstrap()
+            this.listener = bind(new ServerBootstrap()
                     .group(io)
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 1024)
@@ -99,11 +100,10 @@ public final class Gateway implements AutoCloseable {
                             clients.add(ch);
                             ch.pipeline().addLast(pipeline);
                         }
-                    })
-                    .bind(config.listener().host(), config.listener().port()).sync().channel();
+                    }), config.listener(), "listener");
 
             AdminHandler admin = new AdminHandler(probes, Metrics.registry());
-            this.adminListener = new ServerBootstrap()
+            this.adminListener = bind(new ServerBootstrap()
                     .group(adminLoop)
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_REUSEADDR, true)
@@ -112,16 +112,43 @@ public final class Gateway implements AutoCloseable {
                         protected void initChannel(Channel ch) {
                             ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), admin);
                         }
-                    })
-                    .bind(config.admin().host(), config.admin().port()).sync().channel();
+                    }), config.admin(), "admin");
             LOG.info("gateway listening on {} (admin {}), transport {}, contract {}, {} operations",
                     listener.localAddress(), adminListener.localAddress(), transport, contract.origin(),
                     contract.operations().size());
         } catch (RuntimeException | InterruptedException e) {
-            if (demo != null) {
-                demo.close();
-            }
+            stopQuietly();
             throw e;
+        }
+    }
+
+    /** Binds a listener, turning the platform's complaint into one that names the setting. */
+    private static Channel bind(ServerBootstrap bootstrap, GatewayConfig.Listener at, String setting)
+            throws InterruptedException {
+        ChannelFuture f = bootstrap.bind(at.host(), at.port()).await();
+        if (!f.isSuccess()) {
+            throw new ConfigException("setting '" + setting + "': cannot listen on " + at.host() + ":" + at.port()
+                    + ": " + f.cause().getMessage());
+        }
+        return f.channel();
+    }
+
+    /** Undoes a start that failed half-way. */
+    private void stopQuietly() {
+        if (health != null) {
+            health.close();
+        }
+        if (listener != null) {
+            listener.close();
+        }
+        if (io != null) {
+            io.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        }
+        if (adminLoop != null) {
+            adminLoop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        }
+        if (demo != null) {
+            demo.close();
         }
     }
 
