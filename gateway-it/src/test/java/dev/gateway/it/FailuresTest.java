@@ -149,6 +149,35 @@ class FailuresTest {
     }
 
     @Test
+    void aPooledConnectionTheUpstreamClosesWhileIdleIsNeverHandedOut() throws Exception {
+        try (TestUpstream upstream = new TestUpstream()) {
+            Gateway gateway = TestGateway.startWith(upstream, "");
+            try (RawHttp c = new RawHttp(gateway.port())) {
+                String get = "GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\n\r\n";
+                upstream.mode = TestUpstream.Mode.ANSWER_THEN_CLOSE; // keep-alive answer, then a silent close
+                for (int i = 0; i < 5; i++) {
+                    assertEquals(200, c.send(get).read().status());
+                    // The connection went back to the pool; once the gateway has seen the close, it is gone.
+                    awaitNoUpstreamConnections(gateway);
+                }
+                assertEquals(5, upstream.received.size());
+            } finally {
+                gateway.close();
+            }
+        }
+    }
+
+    private static void awaitNoUpstreamConnections(Gateway gateway) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (gateway.upstreamConnections("trade") > 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the pool kept a connection the upstream had closed");
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
     void aConnectionTheUpstreamClosesIsNeverReused() throws Exception {
         try (TestUpstream upstream = new TestUpstream()) {
             Gateway gateway = TestGateway.startWith(upstream, "");

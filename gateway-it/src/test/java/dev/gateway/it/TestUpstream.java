@@ -38,7 +38,9 @@ final class TestUpstream implements AutoCloseable {
         /** Closes the connection as soon as a request arrives. */
         CLOSE,
         /** Reads the request and never answers. */
-        SILENT
+        SILENT,
+        /** Answers with {@link #responder}, then closes the connection without a word. */
+        ANSWER_THEN_CLOSE
     }
 
     record Recorded(String method, String uri, HttpHeaders headers, byte[] body) {
@@ -94,6 +96,9 @@ final class TestUpstream implements AutoCloseable {
             switch (mode) {
                 case ANSWER:
                     ctx.writeAndFlush(responder.apply(r));
+                    break;
+                case ANSWER_THEN_CLOSE:
+                    ctx.writeAndFlush(responder.apply(r)).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
                     break;
                 case GARBAGE:
                     // Written below the HTTP encoder, which would refuse raw bytes.

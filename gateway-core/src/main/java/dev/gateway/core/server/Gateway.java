@@ -56,6 +56,7 @@ public final class Gateway implements AutoCloseable {
 
     private final GatewayConfig config;
     private final ServerState state = new ServerState();
+    private List<Upstream> upstreams;
     private final DemoUpstreams demo;
     private EventLoopGroup io;
     private EventLoopGroup adminLoop;
@@ -74,7 +75,7 @@ public final class Gateway implements AutoCloseable {
                 .anyMatch(u -> u.endpoints().contains(GatewayConfig.DEMO_ENDPOINT));
         this.demo = wantsDemo ? DemoUpstreams.start("127.0.0.1", 0, 0) : null;
         try {
-            List<Upstream> upstreams = upstreams(config, demo);
+            this.upstreams = upstreams(config, demo);
             RouteTable routes = routes(contract, config, upstreams);
             Transport transport = Transport.best();
             ByteBufAllocator alloc = config.allocator().equals("adaptive")
@@ -168,6 +169,12 @@ public final class Gateway implements AutoCloseable {
     /** The in-process demo upstreams, or {@code null} when every upstream is a real address. */
     public DemoUpstreams demo() {
         return demo;
+    }
+
+    /** Open pooled connections to the named upstream, over all event loops. Not for event-loop threads. */
+    public int upstreamConnections(String upstream) {
+        return upstreams.stream().filter(u -> u.name().equals(upstream)).findFirst()
+                .map(pools::openConnections).orElseThrow(() -> new IllegalArgumentException(upstream));
     }
 
     /** Exchanges in flight right now. */

@@ -60,6 +60,18 @@ public final class UpstreamPools {
         return p;
     }
 
+    /**
+     * Open connections to the upstream's endpoints over all loops (connecting, leased and idle), read on
+     * each loop. For gauges and tests; not for the request path.
+     */
+    public int openConnections(Upstream upstream) {
+        int total = 0;
+        for (Map.Entry<EventLoop, LoopPools> e : byLoop.entrySet()) {
+            total += e.getKey().submit(() -> e.getValue().open(upstream)).syncUninterruptibly().getNow();
+        }
+        return total;
+    }
+
     /** Stops sweeping and closes idle connections; leased ones close with their exchanges. */
     public void close() {
         sweepers.forEach(s -> s.cancel(false));
@@ -88,6 +100,14 @@ public final class UpstreamPools {
             }
             int i = next[upstream.index()]++;
             return candidates[Math.floorMod(i, candidates.length)];
+        }
+
+        int open(Upstream upstream) {
+            int n = 0;
+            for (EndpointPool p : pools[upstream.index()]) {
+                n += p.openConnections();
+            }
+            return n;
         }
 
         void sweep(long nowNanos) {
