@@ -39,6 +39,11 @@ public final class ExchangeStart extends ChannelDuplexHandler {
     private static final long DISCARDABLE_BODY_BYTES = 64 * 1024;
     /** After an early answer on a connection that must close, how long the client may keep sending. */
     private static final long LINGER_MILLIS = 2_000;
+    /**
+     * A busy wait per request, for proving that the latency gate fails on a slower request path
+     * ({@code scripts/bench-gate --slowdown-nanos N}). Zero, and so compiled away, unless set.
+     */
+    private static final long TESTING_SPIN_NANOS = Long.getLong("gateway.testing.requestSpinNanos", 0);
 
     private final ServerState state;
     private final ConnectionTimeouts timeouts;
@@ -85,6 +90,9 @@ public final class ExchangeStart extends ChannelDuplexHandler {
     }
 
     private void begin(ChannelHandlerContext ctx, HttpRequest request) {
+        if (TESTING_SPIN_NANOS > 0) {
+            spin();
+        }
         HttpHeaders headers = request.headers();
         String id = headers.get(X_REQUEST_ID);
         if (id == null || !RequestIds.isAcceptable(id)) {
@@ -293,6 +301,13 @@ public final class ExchangeStart extends ChannelDuplexHandler {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         ctx.close(); // I/O errors on the client socket (resets): nothing to answer
+    }
+
+    private static void spin() {
+        long until = System.nanoTime() + TESTING_SPIN_NANOS;
+        while (System.nanoTime() - until < 0) {
+            Thread.onSpinWait();
+        }
     }
 
     /** Failure of a write that came too late: its exchange had already been answered. */

@@ -1,0 +1,179 @@
+package dev.gateway.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The latency-regression gate. Reads a JMH JSON result (run with {@code -prof gc}), derives figures that
+ * hold across machines because both of their terms come from the same run, and compares them with the
+ * committed baseline:
+ * <ul>
+ *   <li>{@code roundtrip.ratio}: the median round trip through the gateway ÷ the median straight to the
+ *       same stub upstream (what the gateway adds);</li>
+ *   <li>{@code NAME.time}: each micro-benchmark ÷ the calibration benchmark (machine speed cancels);</li>
+ *   <li>{@code NAME.alloc}: bytes allocated per operation of each micro-benchmark (steady on any machine).</li>
+ * </ul>
+ * A figure fails when it is worse than its baseline by more than its limit. Given several results (the
+ * first run and confirmation runs of the failing benchmarks), each figure takes its best value: a real
+ * regression is worse in every run, while a burst of noise from the machine's neighbours is not.
+ *
+ * <p>Usage: {@code Gate [--update-baseline | --rerun-list] BASELINE.json RESULT.json...}; exit 1 when a
+ * figure regressed. {@code --rerun-list} prints the JMH patterns that would confirm the failing figures.
+ */
+public final class Gate {
+    /** Limits per kind of figure, as a fraction of the baseline (alloc also has an absolute slack). */
+    static final double RATIO_LIMIT = 0.20;
+    static final double TIME_LIMIT = 0.50;
+    static final double ALLOC_LIMIT = 0.10;
+    static final double ALLOC_SLACK_BYTES = 32;
+
+    private static final String CALIBRATION = "dev.gateway.bench.CalibrationBenchmark.cpu";
+    private static final String GATEWAY = "dev.gateway.bench.RoundTripBenchmark.gateway";
+    private static final String DIRECT = "dev.gateway.bench.RoundTripBenchmark.direct";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Gate() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        int i = 0;
+        String mode = args.length > 0 && args[0].startsWith("--") ? args[i++] : "";
+        if (args.length - i < 2) {
+            System.err.println("usage: Gate [--update-baseline | --rerun-list] BASELINE.json RESULT.json...");
+            System.exit(2);
+        }
+        Path baselineFile = Path.of(args[i++]);
+        Map<String, Double> now = new LinkedHashMap<>();
+        for (; i < args.length; i++) {
+            figures(JSON.readTree(Files.readAllBytes(Path.of(args[i])))).forEach((k, v) -> now.merge(k, v, Math::min));
+        }
+        if (mode.equals("--update-baseline")) {
+            ObjectNode out = JSON.createObjectNode();
+            out.put("comment", "Figures of scripts/bench-gate; update with scripts/bench-gate --update-baseline");
+            ObjectNode figures = out.putObject("figures");
+            now.forEach(figures::put);
+            Files.writeString(baselineFile, JSON.writeValueAsString(out) + "\n");
+            print(now, now, true);
+            System.out.println("baseline written: " + baselineFile);
+            return;
+        }
+        Map<String, Double> baseline = new LinkedHashMap<>();
+        JSON.readTree(Files.readAllBytes(baselineFile)).get("figures").fields()
+                .forEachRemaining(e -> baseline.put(e.getKey(), e.getValue().asDouble()));
+        if (mode.equals("--rerun-list")) {
+            System.out.println(String.join(" ", rerunPatterns(baseline, now)));
+            return;
+        }
+        int failures = print(baseline, now, true);
+        System.out.println(failures == 0 ? "bench gate: PASS" : "bench gate: FAIL (" + failures + " figure(s) regressed)");
+        System.exit(failures == 0 ? 0 : 1);
+    }
+
+    /** The benchmarks to run again to confirm the failing figures (with what their figures divide by). */
+    static java.util.Set<String> rerunPatterns(Map<String, Double> baseline, Map<String, Double> now) {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (Map.Entry<String, Double> e : now.entrySet()) {
+            Double base = baseline.get(e.getKey());
+            if (base == null || !isWorse(e.getKey(), base, e.getValue())) {
+                continue;
+            }
+            if (e.getKey().equals("roundtrip.ratio")) {
+                out.add("RoundTripBenchmark");
+            } else {
+                String bench = e.getKey().substring(0, e.getKey().lastIndexOf('.'));
+                out.add(bench.replace(".", "\\.") + "$");
+                out.add("CalibrationBenchmark");
+            }
+        }
+        return out;
+    }
+
+    static Map<String, Double> figures(JsonNode results) {
+        Map<String, JsonNode> byName = new LinkedHashMap<>();
+        for (JsonNode r : results) {
+            byName.put(r.get("benchmark").asText(), r);
+        }
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (byName.containsKey(GATEWAY) && byName.containsKey(DIRECT)) {
+            out.put("roundtrip.ratio", median(byName.get(GATEWAY)) / median(byName.get(DIRECT)));
+        }
+        if (!byName.containsKey(CALIBRATION)) {
+            return out; // a confirmation run of the round trip alone
+        }
+        double calibration = byName.get(CALIBRATION).get("primaryMetric").get("score").asDouble();
+        for (Map.Entry<String, JsonNode> e : byName.entrySet()) {
+            String name = e.getKey();
+            if (name.equals(CALIBRATION) || name.startsWith("dev.gateway.bench.RoundTripBenchmark")) {
+                continue;
+            }
+            String shortName = name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1);
+            out.put(shortName + ".time", e.getValue().get("primaryMetric").get("score").asDouble() / calibration);
+            JsonNode alloc = e.getValue().path("secondaryMetrics").path("gc.alloc.rate.norm").path("score");
+            if (!alloc.isMissingNode()) {
+                out.put(shortName + ".alloc", alloc.asDouble());
+            }
+        }
+        return out;
+    }
+
+    /** The median of a SampleTime result, from its percentiles. */
+    private static double median(JsonNode result) {
+        JsonNode p = result.get("primaryMetric").get("scorePercentiles").get("50.0");
+        if (p == null) {
+            throw new IllegalArgumentException(result.get("benchmark").asText() + " was not run in sample mode");
+        }
+        return p.asDouble();
+    }
+
+    /** Prints the table; returns how many figures failed. */
+    private static int print(Map<String, Double> baseline, Map<String, Double> now, boolean reportMissing) {
+        System.out.printf(Locale.ROOT, "%-52s %12s %12s %8s  %s%n", "figure", "baseline", "now", "change", "verdict");
+        int failures = 0;
+        for (Map.Entry<String, Double> e : now.entrySet()) {
+            Double base = baseline.get(e.getKey());
+            double value = e.getValue();
+            String verdict;
+            String change;
+            if (base == null) {
+                verdict = "new (not gated)";
+                change = "";
+            } else {
+                double delta = base == 0 ? 0 : (value - base) / base;
+                change = String.format(Locale.ROOT, "%+.1f%%", delta * 100);
+                boolean worse = isWorse(e.getKey(), base, value);
+                verdict = worse ? "FAIL" : "ok";
+                failures += worse ? 1 : 0;
+            }
+            System.out.printf(Locale.ROOT, "%-52s %12s %12s %8s  %s%n", e.getKey(), format(base), format(value),
+                    change, verdict);
+        }
+        for (String gone : baseline.keySet()) {
+            if (reportMissing && !now.containsKey(gone)) {
+                System.out.printf(Locale.ROOT, "%-52s %12s %12s %8s  %s%n", gone, format(baseline.get(gone)), "-", "",
+                        "FAIL (missing)");
+                failures++;
+            }
+        }
+        return failures;
+    }
+
+    static boolean isWorse(String figure, double base, double value) {
+        if (figure.endsWith(".alloc")) {
+            return value > base * (1 + ALLOC_LIMIT) + ALLOC_SLACK_BYTES;
+        }
+        double limit = figure.equals("roundtrip.ratio") ? RATIO_LIMIT : TIME_LIMIT;
+        return value > base * (1 + limit);
+    }
+
+    private static String format(Double v) {
+        return v == null ? "-" : String.format(Locale.ROOT, v >= 100 ? "%.0f" : "%.3f", v);
+    }
+}
