@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * one run, so it holds across machines.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.SampleTime) // every round trip timed: the gate reads the median, which scheduling spikes do not move
+@BenchmarkMode(Mode.SampleTime) // every round trip timed: the gate reads the fastest, which neighbours barely move
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 5, time = 2)
