@@ -43,12 +43,12 @@ public final class RequestTarget {
         if (!uri.startsWith("/")) {
             start = absoluteFormPathStart(uri);
         }
+        if (uri.indexOf('#', start) >= 0) {
+            throw new InvalidRequestTargetException("fragment in request target"); // never sent by a client
+        }
         int queryAt = uri.indexOf('?', start);
         int pathEnd = queryAt < 0 ? uri.length() : queryAt;
         String query = queryAt < 0 ? null : uri.substring(queryAt + 1);
-        if (query != null && query.indexOf('#') >= 0) {
-            throw new InvalidRequestTargetException("fragment in request target");
-        }
         String path = start == 0 && pathEnd == uri.length() ? uri : uri.substring(start, pathEnd);
         if (path.isEmpty()) {
             path = "/";
@@ -127,8 +127,8 @@ public final class RequestTarget {
                 if (i + 2 >= to) {
                     throw new InvalidRequestTargetException("broken percent-escape in path");
                 }
-                int hi = Character.digit(path.charAt(i + 1), 16);
-                int lo = Character.digit(path.charAt(i + 2), 16);
+                int hi = hexValue(path.charAt(i + 1));
+                int lo = hexValue(path.charAt(i + 2));
                 if (hi < 0 || lo < 0) {
                     throw new InvalidRequestTargetException("broken percent-escape in path");
                 }
@@ -154,6 +154,20 @@ public final class RequestTarget {
                 out.append(c);
             }
         }
+    }
+
+    /** ASCII hex only: {@link Character#digit} would also take other scripts' digits and fullwidth letters. */
+    private static int hexValue(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
     }
 
     private static boolean isUnreserved(int c) {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -93,9 +92,6 @@ class RequestTargetTest {
     }
 
     @Test
-    @Disabled("bug: a '#' in the path (no '?' before it) is not refused; RequestTarget's doc says a fragment is"
-            + " refused, but parse only looks for '#' in the query, so \"/v1/trades/1#x\" yields path"
-            + " \"/v1/trades/1#x\" and would be forwarded")
     void fragmentInPathIsRejected() {
         assertRejected("/v1/trades/1#x");
         assertRejected("/v1/trades#");
@@ -124,7 +120,7 @@ class RequestTargetTest {
         "/v1/trades/a%3Ab, /v1/trades/a%3Ab",
         "/x/%20, /x/%20",
         "/x/%25, /x/%25",
-        "/x/%25%34%31, /x/%25A1",
+        "/x/%25%34%31, /x/%2541",
         "/x/%ff%fE, /x/%FF%FE",
         "/x/%c3%a9, /x/%C3%A9",
         "/x/%3f%23%26, /x/%3F%23%26",
@@ -189,10 +185,6 @@ class RequestTargetTest {
     }
 
     @Test
-    @Disabled("bug: appendDecodedSegment uses Character.digit, which accepts non-ASCII digits and fullwidth"
-            + " letters (e.g. U+0664 ARABIC-INDIC FOUR, U+FF21 FULLWIDTH A) as hex digits, so \"/%\\u0664\\u0661\""
-            + " is decoded to \"/A\" and \"/%\\uFF13\\uFF21\" is kept as a non-ASCII \"%\\uFF13\\uFF21\" in the"
-            + " normalised path instead of being refused as a broken escape")
     void escapesWithNonAsciiHexDigitsAreRejected() {
         assertRejected("/v1/trades/%\u0664\u0661"); // Arabic-Indic "41"
         assertRejected("/v1/trades/%\uFF14\uFF11"); // fullwidth "41"

@@ -1,0 +1,159 @@
+package dev.gateway.codec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+class HopByHopHeadersTest {
+
+    private static Map<String, List<String>> snapshot(HttpHeaders headers) {
+        Map<String, List<String>> out = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (String name : headers.names()) {
+            out.put(name, headers.getAll(name));
+        }
+        return out;
+    }
+
+    @Test
+    void removesEveryFixedHopByHopHeaderAndKeepsTheRest() {
+        HttpHeaders h = new DefaultHttpHeaders()
+                .add("Connection", "keep-alive")
+                .add("Keep-Alive", "timeout=5")
+                .add("Proxy-Connection", "keep-alive")
+                .add("Proxy-Authorization", "Basic Zm9vOmJhcg==")
+                .add("TE", "trailers")
+                .add("Trailer", "X-Checksum")
+                .add("Transfer-Encoding", "chunked")
+                .add("Upgrade", "websocket")
+                .add("X-Custom", "1")
+                .add("Content-Type", "application/json")
+                .add("Content-Length", "12")
+                .add("Authorization", "Bearer t")
+                .add("X-Request-Id", "abc");
+        HopByHopHeaders.strip(h);
+        Map<String, List<String>> expected = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        expected.put("X-Custom", List.of("1"));
+        expected.put("Content-Type", List.of("application/json"));
+        expected.put("Content-Length", List.of("12"));
+        expected.put("Authorization", List.of("Bearer t"));
+        expected.put("X-Request-Id", List.of("abc"));
+        assertEquals(expected, snapshot(h));
+    }
+
+    @Test
+    void fixedNamesAreMatchedCaseInsensitively() {
+        HttpHeaders h = new DefaultHttpHeaders()
+                .add("CONNECTION", "close")
+                .add("keep-alive", "timeout=5")
+                .add("PROXY-connection", "x")
+                .add("proxy-AUTHORIZATION", "x")
+                .add("te", "trailers")
+                .add("TRAILER", "x")
+                .add("transfer-ENCODING", "chunked")
+                .add("upgrade", "h2c")
+                .add("x-custom", "kept");
+        HopByHopHeaders.strip(h);
+        assertEquals(List.of("x-custom"), List.copyOf(h.names()));
+        assertEquals("kept", h.get("X-Custom"));
+    }
+
+    @Test
+    void removesRepeatedFixedHeaders() {
+        HttpHeaders h = new DefaultHttpHeaders()
+                .add("Transfer-Encoding", "gzip")
+                .add("Transfer-Encoding", "chunked")
+                .add("Upgrade", "a")
+                .add("Upgrade", "b")
+                .add("X-Custom", "1");
+        HopByHopHeaders.strip(h);
+        assertFalse(h.contains("Transfer-Encoding"));
+        assertFalse(h.contains("Upgrade"));
+        assertEquals("1", h.get("X-Custom"));
+    }
+
+    @Test
+    void removesHeadersNamedInConnectionWithCommaListsAndWhitespace() {
+        HttpHeaders h = new DefaultHttpHeaders()
+                .add("Connection", "X-Foo ,x-bar,\tX-Baz \t , , ,keep-alive,X-Qux")
+                .add("X-Qux", "4")
+                .add("X-Foo", "1")
+                .add("X-Bar", "2")
+                .add("x-baz", "3")
+                .add("X-Foo-Bar", "kept")
+                .add("X-Custom", "kept")
+                .add("Content-Type", "text/plain");
+        HopByHopHeaders.strip(h);
+        Map<String, List<String>> expected = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        expected.put("X-Foo-Bar", List.of("kept"));
+        expected.put("X-Custom", List.of("kept"));
+        expected.put("Content-Type", List.of("text/plain"));
+        assertEquals(expected, snapshot(h));
+    }
+
+    @Test
+    void removesHeadersNamedInEveryConnectionHeader() {
+        HttpHeaders h = new DefaultHttpHeaders()
+                .add("Connection", "X-One")
+                .add("connection", "x-two, X-Three")
+                .add("CONNECTION", "X-FOUR")
+                .add("X-One", "1")
+                .add("X-Two", "2")
+                .add("X-Three", "3")
+                .add("x-four", "4")
+                .add("X-Five", "5");
+        HopByHopHeaders.strip(h);
+        assertEquals(List.of("X-Five"), List.copyOf(h.names()));
+    }
+
+    @Test
+    void connectionNamedHeaderIsRemovedWithAllItsValues() {
+        HttpHeaders h = new DefaultHttpHeaders()
+                .add("Connection", "X-Multi")
+                .add("X-Multi", "a")
+                .add("X-Multi", "b")
+                .add("X-Other", "c");
+        HopByHopHeaders.strip(h);
+        assertFalse(h.contains("X-Multi"));
+        assertEquals(List.of("c"), h.getAll("X-Other"));
+    }
+
+    @Test
+    void connectionMayNameOrdinaryEndToEndHeaders() {
+        HttpHeaders h = new DefaultHttpHeaders()
+                .add("Connection", "Content-Type")
+                .add("Content-Type", "application/json")
+                .add("Content-Length", "3");
+        HopByHopHeaders.strip(h);
+        assertFalse(h.contains("Content-Type"));
+        assertEquals("3", h.get("Content-Length"));
+    }
+
+    @Test
+    void leavesHeadersWithoutHopByHopUntouched() {
+        HttpHeaders h = new DefaultHttpHeaders()
+                .add("X-Custom", "a")
+                .add("X-Custom", "b")
+                .add("Content-Type", "application/json")
+                .add("Content-Length", "42")
+                .add("Accept", "*/*");
+        Map<String, List<String>> before = snapshot(h);
+        HopByHopHeaders.strip(h);
+        assertEquals(before, snapshot(h));
+        assertEquals(List.of("a", "b"), h.getAll("X-Custom"));
+        assertTrue(h.contains("Accept"));
+    }
+
+    @Test
+    void emptyHeadersStayEmpty() {
+        HttpHeaders h = new DefaultHttpHeaders();
+        HopByHopHeaders.strip(h);
+        assertTrue(h.isEmpty());
+    }
+}
