@@ -153,6 +153,35 @@ class HeaderRulesTest {
     }
 
     @Test
+    void theClientsConnectionWishesHoldForProxiedRequests() throws Exception {
+        try (RawHttp c = new RawHttp(gateway.port())) {
+            RawHttp.Response r = c.send("GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: gw\r\n"
+                    + "Connection: close\r\n\r\n").read();
+            assertEquals(200, r.status());
+            assertEquals("close", r.header("connection"));
+            assertTrue(c.closedByServer());
+        }
+        upstreamSaw();
+        upstream.responder = rec -> {
+            var resp = new io.netty.handler.codec.http.DefaultFullHttpResponse(
+                    io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                    io.netty.buffer.Unpooled.copiedBuffer("streamed", java.nio.charset.StandardCharsets.UTF_8));
+            resp.headers().set("transfer-encoding", "chunked"); // a body of unknown length
+            return resp;
+        };
+        try (RawHttp c = new RawHttp(gateway.port())) {
+            // HTTP/1.0 cannot read chunks: the body ends with the connection instead.
+            c.send("GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.0\r\nHost: gw\r\n\r\n");
+            RawHttp.Response head = c.readHead();
+            assertEquals(200, head.status());
+            assertNull(head.header("transfer-encoding"));
+            assertEquals("close", head.header("connection"));
+            assertEquals("streamed", new String(c.input().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        upstreamSaw();
+    }
+
+    @Test
     void upstreamErrorsPassThroughUnchanged() throws Exception {
         String body = "{\"error\":{\"code\":\"RISK\",\"message\":\"limit\",\"requestId\":\"u-1\"}}";
         upstream.responder = rec -> TestUpstream.json(HttpResponseStatus.UNPROCESSABLE_ENTITY, body);

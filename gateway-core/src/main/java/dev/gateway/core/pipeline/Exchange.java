@@ -17,6 +17,9 @@ public final class Exchange {
     final boolean bodyExpected;
     /** Remaining body small enough to read and drop after an early answer, keeping the connection. */
     final boolean bodyDiscardable;
+    /** What the client asked for, read before the request is rewritten for the upstream. */
+    final boolean clientKeepAlive;
+    final boolean clientSpeaks11;
     RequestTarget target;
     RoutedOperation operation;
 
@@ -36,6 +39,9 @@ public final class Exchange {
         this.startNanos = System.nanoTime();
         this.bodyExpected = bodyExpected;
         this.bodyDiscardable = bodyDiscardable;
+        this.clientKeepAlive = request != null && io.netty.handler.codec.http.HttpUtil.isKeepAlive(request);
+        this.clientSpeaks11 = request != null
+                && request.protocolVersion().equals(io.netty.handler.codec.http.HttpVersion.HTTP_1_1);
     }
 
     public String requestId() {

@@ -213,8 +213,7 @@ public final class ExchangeStart extends ChannelDuplexHandler {
         }
         HttpHeaders headers = response.headers();
         headers.set(X_REQUEST_ID, ex.requestId);
-        HttpRequest request = ex.request;
-        boolean keepAlive = request != null && HttpUtil.isKeepAlive(request);
+        boolean keepAlive = ex.clientKeepAlive; // the request itself may have been rewritten for the upstream
         boolean bodyLeft = ex.bodyExpected && !ex.requestComplete;
         // A body we will not read (too large, or one the client holds back awaiting 100 Continue that
         // will never come) leaves the connection's framing unknowable: close it after this answer.
@@ -223,7 +222,7 @@ public final class ExchangeStart extends ChannelDuplexHandler {
         }
         if (ex.closeAfterResponse) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+        } else if (!ex.clientSpeaks11) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
     }

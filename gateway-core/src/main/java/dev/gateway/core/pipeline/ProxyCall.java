@@ -239,8 +239,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
             clock.disarm(this);
         }
         boolean bodyAllowed = status.code() != 204 && status.code() != 304;
-        boolean client11 = ex.request.protocolVersion().equals(HttpVersion.HTTP_1_1);
-        if (!ForwardedHeaders.toClient(response, client11, bodyAllowed)) {
+        if (!ForwardedHeaders.toClient(response, ex.clientSpeaks11, bodyAllowed)) {
             ex.closeAfterResponse(); // an HTTP/1.0 client learns where the body ends by the close
         }
         if (!ex.requestComplete) {
