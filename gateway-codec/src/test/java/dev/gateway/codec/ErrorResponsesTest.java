@@ -24,11 +24,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import dev.gateway.testing.LeakGuard;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-@ExtendWith(CodecLeakGuard.class)
+@ExtendWith(LeakGuard.class)
 class ErrorResponsesTest {
     private static final JsonFactory JSON = new JsonFactory();
 
