@@ -60,8 +60,15 @@ public final class Main {
         Gateway gateway = Gateway.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable drainAndExit = () -> {
-            log.info("signal received: shutting down");
-            gateway.shutdown().whenComplete((v, e) -> stopped.countDown());
+            try {
+                log.info("signal received: shutting down");
+                gateway.shutdown().whenComplete((v, e) -> stopped.countDown());
+            } catch (Throwable t) {
+                // A shutdown that cannot even begin (the jar replaced under a running process, say) must
+                // not leave a process that ignores SIGTERM: stop at once instead.
+                System.err.println("gateway: cannot drain (" + t + "); stopping now");
+                Runtime.getRuntime().halt(1);
+            }
         };
         Signal.handle(new Signal("TERM"), s -> drainAndExit.run());
         Signal.handle(new Signal("INT"), s -> drainAndExit.run());

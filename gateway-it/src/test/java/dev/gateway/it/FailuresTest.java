@@ -40,8 +40,15 @@ class FailuresTest {
                     assertTrue(r.header("x-request-id") != null);
                 }
                 try (RawHttp c = new RawHttp(gateway.port())) {
-                    // Just under both limits still passes.
-                    RawHttp.Response r = c.send("GET /v1/trades?x=" + "a".repeat(8000) + " HTTP/1.1\r\nHost: x\r\n"
+                    // Just under both limits passes the framing checks and reaches the contract, which
+                    // has no parameter x: 400 naming it, not 414 or 431.
+                    RawHttp.Response r = c.send("GET /v1/trades?accountId=ACC-00012345&x=" + "a".repeat(8000)
+                            + " HTTP/1.1\r\nHost: x\r\n" + "X-Big: " + "c".repeat(30_000) + "\r\n\r\n").read();
+                    assertEquals(400, r.status());
+                    assertTrue(r.text().contains("\"location\":\"query/x\""), r.text());
+                }
+                try (RawHttp c = new RawHttp(gateway.port())) {
+                    RawHttp.Response r = c.send("GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\n"
                             + "X-Big: " + "c".repeat(30_000) + "\r\n\r\n").read();
                     assertEquals(200, r.status());
                 }
@@ -97,7 +104,8 @@ class FailuresTest {
                     assertEquals("REQUEST_TIMEOUT", code(r));
                 }
                 try (RawHttp c = new RawHttp(gateway.port())) {
-                    assertEquals(200, c.send("GET /v1/trades HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+                    assertEquals(200, c.send("GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\n\r\n")
+                            .read().status());
                     assertTrue(c.closedByServer()); // idle keep-alive connection closed, quietly
                 }
             } finally {

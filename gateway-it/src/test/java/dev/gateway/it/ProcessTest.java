@@ -25,7 +25,7 @@ class ProcessTest {
     @Test
     void a256MiBArtifactGoesUpAndComesBackThroughASmallHeap() throws Exception {
         long size = 256L * 1024 * 1024;
-        String path = "/v1/tasks/tsk_bigbigbigbigbigbigbig/artifacts/settlement.bin";
+        String path = "/v1/tasks/tsk_bigbigbigbigbigbigbi/artifacts/settlement.bin";
         try (GatewayProcess demo = GatewayProcess.demoUpstreams();
                 GatewayProcess gw = GatewayProcess.gateway(
                         List.of("-Xmx64m", "-XX:MaxDirectMemorySize=64m"), upstreamsAt(demo))) {

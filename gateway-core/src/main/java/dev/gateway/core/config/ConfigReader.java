@@ -77,6 +77,15 @@ final class ConfigReader {
         return v.asText();
     }
 
+    /** A mode word such as {@code off} or {@code log}; YAML reads a bare {@code off} as false, taken as "off". */
+    String mode(String key, String dflt) {
+        JsonNode v = value(key);
+        if (v.isBoolean() && !v.booleanValue()) {
+            return "off";
+        }
+        return string(key, dflt);
+    }
+
     String requiredString(String key) {
         String s = string(key, null);
         if (s == null || s.isBlank()) {
@@ -111,8 +120,20 @@ final class ConfigReader {
         return v.booleanValue();
     }
 
-    /** A duration: {@code 250ms}, {@code 2s}, {@code 5m}, {@code 1h}. */
+    /**
+     * A duration: {@code 250ms}, {@code 2s}, {@code 5m}, {@code 1h}. Zero is refused: a zero timeout or
+     * interval would fail every request or spin a timer, never what anyone means.
+     */
     Duration duration(String key, Duration dflt) {
+        Duration d = durationOrZero(key, dflt);
+        if (d != null && d.isZero()) {
+            throw new ConfigException(where(qualified(key)) + "must be longer than zero");
+        }
+        return d;
+    }
+
+    /** A duration where zero means "not at all" (a drain delay, a grace period). */
+    Duration durationOrZero(String key, Duration dflt) {
         String s = string(key, null);
         if (s == null) {
             return dflt;

@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,9 +43,10 @@ public record GatewayConfig(
     public GatewayConfig {
         Objects.requireNonNull(listener);
         Objects.requireNonNull(admin);
-        upstreams = Map.copyOf(upstreams);
+        // Declaration order is kept: /readyz and the logs list upstreams as the file does.
+        upstreams = Collections.unmodifiableMap(new LinkedHashMap<>(upstreams));
         routes = List.copyOf(routes);
-        operations = Map.copyOf(operations);
+        operations = Collections.unmodifiableMap(new LinkedHashMap<>(operations));
     }
 
     public record Listener(String host, int port) {
@@ -55,7 +57,9 @@ public record GatewayConfig(
             int maxHeaderBytes,
             Duration headersTimeout,
             Duration bodyIdleTimeout,
-            Duration keepAliveIdleTimeout) {
+            Duration keepAliveIdleTimeout,
+            long maxJsonBodyBytes,
+            long maxBodyBytes) {
     }
 
     public record Shutdown(Duration drainDelay, Duration grace) {
@@ -72,12 +76,17 @@ public record GatewayConfig(
             Duration healthCheckInterval) {
     }
 
-    public record RouteConfig(String prefix, String upstream) {
+    /** @param responseValidation {@code off}, {@code log} or {@code enforce} for the operations under it */
+    public record RouteConfig(String prefix, String upstream, String responseValidation) {
     }
 
-    /** Per-operation overrides, keyed by the contract's operationId. */
-    public record OperationConfig(String operationId, Duration responseTimeout, Duration idleTimeout) {
+    /** Per-operation overrides, keyed by the contract's operationId; {@code null} where not overridden. */
+    public record OperationConfig(String operationId, Duration responseTimeout, Duration idleTimeout,
+            Long maxBodyBytes, String responseValidation) {
     }
+
+    /** How upstream responses are checked against the contract's response schemas. */
+    public static final List<String> RESPONSE_VALIDATION_MODES = List.of("off", "log", "enforce");
 
     /** The defaults alone: the demo setup that {@code java -jar gateway.jar} starts. */
     public static GatewayConfig defaults() {
@@ -129,10 +138,13 @@ public record GatewayConfig(
         }
     }
 
+    /** Maps merge key by key; a key set to null ({@code ~}) removes the default (an upstream, an override). */
     private static void merge(ObjectNode base, ObjectNode over) {
         over.fields().forEachRemaining(e -> {
             JsonNode old = base.get(e.getKey());
-            if (old instanceof ObjectNode && e.getValue() instanceof ObjectNode) {
+            if (e.getValue().isNull()) {
+                base.remove(e.getKey());
+            } else if (old instanceof ObjectNode && e.getValue() instanceof ObjectNode) {
                 merge((ObjectNode) old, (ObjectNode) e.getValue());
             } else {
                 base.set(e.getKey(), e.getValue());
@@ -152,14 +164,15 @@ public record GatewayConfig(
         }
         ClientLimits client = clientLimits(root.child("client"));
         ConfigReader sd = root.child("shutdown");
-        Shutdown shutdown = new Shutdown(sd.duration("drainDelay", Duration.ofSeconds(5)),
-                sd.duration("grace", Duration.ofSeconds(30)));
+        Shutdown shutdown = new Shutdown(sd.durationOrZero("drainDelay", Duration.ofSeconds(5)),
+                sd.durationOrZero("grace", Duration.ofSeconds(30)));
         sd.rejectUnknownKeys();
 
         Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
         root.entries("upstreams").forEach((name, u) -> upstreams.put(name, upstream(name, u)));
         List<RouteConfig> routes = root.list("routes").stream().map(r -> {
-            RouteConfig route = new RouteConfig(r.requiredString("prefix"), r.requiredString("upstream"));
+            RouteConfig route = new RouteConfig(r.requiredString("prefix"), r.requiredString("upstream"),
+                    responseValidation(r, "off"));
             if (!route.prefix().startsWith("/")) {
                 throw r.error("prefix", "must start with '/'");
             }
@@ -171,8 +184,9 @@ public record GatewayConfig(
         }).toList();
         Map<String, OperationConfig> operations = new LinkedHashMap<>();
         root.entries("operations").forEach((id, o) -> {
+            long max = o.bytes("maxBodySize", -1);
             operations.put(id, new OperationConfig(id, o.duration("responseTimeout", null),
-                    o.duration("idleTimeout", null)));
+                    o.duration("idleTimeout", null), max < 0 ? null : max, responseValidation(o, null)));
             o.rejectUnknownKeys();
         });
         root.rejectUnknownKeys();
@@ -192,9 +206,19 @@ public record GatewayConfig(
                 (int) Math.min(r.bytes("maxHeaderBytes", 32768), Integer.MAX_VALUE),
                 r.duration("headersTimeout", Duration.ofSeconds(10)),
                 r.duration("bodyIdleTimeout", Duration.ofSeconds(30)),
-                r.duration("keepAliveIdleTimeout", Duration.ofSeconds(65)));
+                r.duration("keepAliveIdleTimeout", Duration.ofSeconds(65)),
+                r.bytes("maxJsonBody", 1 << 20),
+                r.bytes("maxBody", 256L << 20));
         r.rejectUnknownKeys();
         return c;
+    }
+
+    private static String responseValidation(ConfigReader r, String dflt) {
+        String mode = r.mode("responseValidation", dflt);
+        if (mode != null && !RESPONSE_VALIDATION_MODES.contains(mode)) {
+            throw r.error("responseValidation", "must be off, log or enforce, got '" + mode + "'");
+        }
+        return mode;
     }
 
     private static UpstreamConfig upstream(String name, ConfigReader r) {

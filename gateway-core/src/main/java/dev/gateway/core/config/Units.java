@@ -17,6 +17,9 @@ public final class Units {
         if (i == 0) {
             throw new IllegalArgumentException("expected a duration such as 250ms, 2s or 5m, got '" + text + "'");
         }
+        if (i > 12) { // more than 30,000 years in milliseconds: a typo, and it would overflow below
+            throw new IllegalArgumentException("duration '" + text + "' is out of range");
+        }
         long n = Long.parseLong(s.substring(0, i));
         switch (s.substring(i).trim()) {
             case "ms":
@@ -40,6 +43,9 @@ public final class Units {
         }
         if (i == 0) {
             throw new IllegalArgumentException("expected a size such as 8192, 8KiB or 256MiB, got '" + text + "'");
+        }
+        if (i > 12) { // more than 30,000 years in milliseconds: a typo, and it would overflow below
+            throw new IllegalArgumentException("duration '" + text + "' is out of range");
         }
         long n = Long.parseLong(s.substring(0, i));
         switch (s.substring(i).trim()) {

@@ -9,12 +9,14 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToLongFunction;
 
 /** The OpenAPI document the gateway serves, read once at start. */
 public final class Contract {
@@ -27,11 +29,14 @@ public final class Contract {
     private final String origin;
     private final JsonNode document;
     private final List<Operation> operations;
+    /** operationId → the operation's JSON pointer in the document. */
+    private final Map<String, String> pointers;
 
-    private Contract(String origin, JsonNode document, List<Operation> operations) {
+    private Contract(String origin, JsonNode document, List<Operation> operations, Map<String, String> pointers) {
         this.origin = origin;
         this.document = document;
         this.operations = List.copyOf(operations);
+        this.pointers = Map.copyOf(pointers);
     }
 
     public static Contract bundled() {
@@ -65,7 +70,9 @@ public final class Contract {
             throw new ContractException(origin + ": no 'paths' object at /paths");
         }
         List<String> globalScopes = List.of();
+        SchemaLint.check(doc, origin);
         List<Operation> operations = new ArrayList<>();
+        Map<String, String> pointers = new HashMap<>();
         Set<String> ids = new HashSet<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = paths.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> path = it.next();
@@ -93,11 +100,42 @@ public final class Contract {
                     scopes.clear();
                     required.forEach(s -> scopes.add(s.asText()));
                 }
+                pointers.put(id.asText(), pointer);
                 operations.add(new Operation(id.asText(),
                         HttpMethod.valueOf(op.getKey().toUpperCase(Locale.ROOT)), template, scopes));
             }
         }
-        return new Contract(origin, doc, operations);
+        return new Contract(origin, doc, operations, pointers);
+    }
+
+    /**
+     * Compiles every operation's request rules (parameters, media types, body schema). A schema the
+     * validator cannot load stops the start with the file, the pointer and the problem.
+     *
+     * @param maxBodyBytes the body limit of each operation
+     */
+    public Map<String, RequestRules> compileRequestRules(ToLongFunction<Operation> maxBodyBytes) {
+        ContractSchemas schemas = new ContractSchemas(document, origin);
+        Map<String, RequestRules> out = new HashMap<>();
+        for (Operation op : operations) {
+            out.put(op.id(), RequestRules.compile(document, schemas, op, pointers.get(op.id()),
+                    maxBodyBytes.applyAsLong(op)));
+        }
+        return Map.copyOf(out);
+    }
+
+    /** Whether the operation's request body is JSON (the body limit for JSON applies to it). */
+    public boolean takesJsonBody(Operation op) {
+        JsonNode body = document.at(pointers.get(op.id())).path("requestBody");
+        if (body.has("$ref")) {
+            body = document.at(body.get("$ref").asText().substring(1));
+        }
+        for (Iterator<String> it = body.path("content").fieldNames(); it.hasNext(); ) {
+            if (RequestRules.isJson(it.next().toLowerCase(Locale.ROOT))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** JSON-pointer escaping of one reference token (RFC 6901). */

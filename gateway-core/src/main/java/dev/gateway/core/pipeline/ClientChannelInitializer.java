@@ -13,7 +13,8 @@ import io.netty.handler.flow.FlowControlHandler;
 
 /**
  * Builds a client connection's pipeline:
- * timeouts, HTTP/1.1 codec, flow control, exchange start, request guard, routing, proxy.
+ * timeouts, HTTP/1.1 codec, flow control, exchange start, request guard, routing, contract validation,
+ * proxy.
  */
 public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
     /** Body chunks are forwarded as the decoder cuts them; this bounds one chunk. */
@@ -50,6 +51,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         p.addLast("exchange", exchanges);
         p.addLast("guard", new RequestGuard(exchanges));
         p.addLast("routing", new Routing(exchanges, routes, probes));
+        p.addLast("contract", new ContractValidation(exchanges));
         p.addLast("proxy", new ProxyHandler(exchanges, pools));
     }
 }

@@ -296,6 +296,22 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         }
     }
 
+    /**
+     * The request itself turned out to be unacceptable while its body streamed upstream: the upstream
+     * connection holds half a request and is closed; the client gets the error, or a cut if its
+     * response has begun.
+     */
+    void refuse(ErrorCode code, String message) {
+        if (done) {
+            return;
+        }
+        if (responseStarted) {
+            abort();
+        } else {
+            fail(code, message);
+        }
+    }
+
     /** Answers with a gateway error; the upstream connection, if any, is not reused. */
     private void fail(ErrorCode code, String message) {
         abandon(); // reading resumes: what is left of the body is read and dropped

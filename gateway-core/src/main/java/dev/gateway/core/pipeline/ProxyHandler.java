@@ -1,5 +1,6 @@
 package dev.gateway.core.pipeline;
 
+import dev.gateway.codec.ErrorCode;
 import dev.gateway.core.upstream.UpstreamPools;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -58,6 +59,18 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             call.flushUpstream();
         }
         ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == ContractValidation.BODY_TOO_LARGE) {
+            if (call != null) {
+                call.refuse(ErrorCode.PAYLOAD_TOO_LARGE, "request body is larger than "
+                        + exchanges.current().operation.rules().maxBodyBytes() + " bytes");
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

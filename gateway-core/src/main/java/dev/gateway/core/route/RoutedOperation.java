@@ -1,6 +1,7 @@
 package dev.gateway.core.route;
 
 import dev.gateway.core.contract.Operation;
+import dev.gateway.core.contract.RequestRules;
 import dev.gateway.core.upstream.Upstream;
 import java.time.Duration;
 
@@ -11,9 +12,17 @@ import java.time.Duration;
  * @param local which built-in answer, when {@code upstream} is {@code null}
  * @param responseTimeout request sent to response headers; {@code null} for streams
  * @param idleTimeout longest silence in either direction for streams; {@code null} otherwise
+ * @param rules what the contract asks of its requests; {@code null} where nothing is checked
+ * @param responseValidation {@code off}, {@code log} or {@code enforce}
  */
 public record RoutedOperation(
-        Operation operation, Upstream upstream, LocalEndpoint local, Duration responseTimeout, Duration idleTimeout) {
+        Operation operation, Upstream upstream, LocalEndpoint local, Duration responseTimeout, Duration idleTimeout,
+        RequestRules rules, String responseValidation) {
+
+    public RoutedOperation(Operation operation, Upstream upstream, LocalEndpoint local, Duration responseTimeout,
+            Duration idleTimeout) {
+        this(operation, upstream, local, responseTimeout, idleTimeout, null, "off");
+    }
 
     /** The operations the gateway answers itself, on the public listener too. */
     public enum LocalEndpoint {

@@ -10,6 +10,7 @@ import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
 import dev.gateway.core.config.HostPort;
 import dev.gateway.core.contract.Contract;
 import dev.gateway.core.contract.Operation;
+import dev.gateway.core.contract.RequestRules;
 import dev.gateway.core.demo.DemoUpstreams;
 import dev.gateway.core.net.Transport;
 import dev.gateway.core.pipeline.ClientChannelInitializer;
@@ -35,6 +36,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.NettyRuntime;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.prometheus.client.CollectorRegistry;
@@ -80,7 +82,9 @@ public final class Gateway implements AutoCloseable {
             Transport transport = Transport.best();
             ByteBufAllocator alloc = config.allocator().equals("adaptive")
                     ? new AdaptiveByteBufAllocator() : PooledByteBufAllocator.DEFAULT;
-            this.io = transport.newGroup(config.eventLoops(), new DefaultThreadFactory("gateway-io", true));
+            // 0 means one loop per core (Netty's own default would be two per core).
+            int loops = config.eventLoops() > 0 ? config.eventLoops() : NettyRuntime.availableProcessors();
+            this.io = transport.newGroup(loops, new DefaultThreadFactory("gateway-io", true));
             this.adminLoop = transport.newGroup(1, new DefaultThreadFactory("gateway-admin", true));
             this.pools = new UpstreamPools(io, transport, alloc, upstreams, config.client().maxHeaderBytes());
             this.health = new HealthProbe(adminLoop.next(), transport, upstreams);
@@ -280,16 +284,25 @@ public final class Gateway implements AutoCloseable {
                         + id + "'");
             }
         }
+        Map<String, RequestRules> rules = contract.compileRequestRules(op -> {
+            OperationConfig oc = config.operations().get(op.id());
+            if (oc != null && oc.maxBodyBytes() != null) {
+                return oc.maxBodyBytes();
+            }
+            return contract.takesJsonBody(op) ? config.client().maxJsonBodyBytes() : config.client().maxBodyBytes();
+        });
         Map<String, List<RoutedOperation>> byTemplate = new LinkedHashMap<>();
         for (Operation op : contract.operations()) {
-            byTemplate.computeIfAbsent(op.pathTemplate(), t -> new ArrayList<>()).add(bind(op, config, byName));
+            byTemplate.computeIfAbsent(op.pathTemplate(), t -> new ArrayList<>())
+                    .add(bind(op, config, byName, rules.get(op.id())));
         }
         List<Route> routes = new ArrayList<>();
         byTemplate.forEach((template, ops) -> routes.add(new Route(template, ops)));
         return new RouteTable(routes);
     }
 
-    private static RoutedOperation bind(Operation op, GatewayConfig config, Map<String, Upstream> upstreams) {
+    private static RoutedOperation bind(Operation op, GatewayConfig config, Map<String, Upstream> upstreams,
+            RequestRules rules) {
         if (op.pathTemplate().equals("/healthz")) {
             return new RoutedOperation(op, null, LocalEndpoint.HEALTH, null, null);
         }
@@ -313,6 +326,8 @@ public final class Gateway implements AutoCloseable {
         Duration idle = oc == null ? null : oc.idleTimeout();
         Duration response = oc != null && oc.responseTimeout() != null
                 ? oc.responseTimeout() : upstream.config().responseTimeout();
-        return new RoutedOperation(op, upstream, null, idle == null ? response : null, idle);
+        String validation = oc != null && oc.responseValidation() != null
+                ? oc.responseValidation() : best.responseValidation();
+        return new RoutedOperation(op, upstream, null, idle == null ? response : null, idle, rules, validation);
     }
 }

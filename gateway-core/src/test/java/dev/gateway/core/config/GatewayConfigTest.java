@@ -60,6 +60,39 @@ class GatewayConfigTest {
     }
 
     @Test
+    void zeroDurationsAreRefusedWhereTheyCannotMeanAnything() {
+        assertTrue(error("upstreams: {trade: {responseTimeout: 0s}}")
+                .contains("'upstreams.trade.responseTimeout' must be longer than zero"));
+        assertTrue(error("upstreams: {task: {healthCheckInterval: 0ms}}")
+                .contains("'upstreams.task.healthCheckInterval' must be longer than zero"));
+        assertTrue(error("client: {headersTimeout: 0s}").contains("'client.headersTimeout' must be longer than zero"));
+        assertTrue(error("operations: {getTrade: {responseTimeout: 0s}}")
+                .contains("'operations.getTrade.responseTimeout' must be longer than zero"));
+        assertTrue(error("client: {headersTimeout: 99999999999999999999s}").contains("out of range"));
+        GatewayConfig c = GatewayConfig.fromYaml("shutdown: {drainDelay: 0s, grace: 0s}", "gw.yaml");
+        assertEquals(Duration.ZERO, c.shutdown().drainDelay());
+        assertEquals(Duration.ZERO, c.shutdown().grace());
+    }
+
+    @Test
+    void aNullEntryRemovesTheDefaultOne() {
+        GatewayConfig c = GatewayConfig.fromYaml("upstreams: {task: ~}\n"
+                + "routes: [{prefix: /v1/trades, upstream: trade}]\n"
+                + "operations: {uploadArtifact: ~, downloadArtifact: ~}\n", "gw.yaml");
+        assertEquals(List.of("trade"), List.copyOf(c.upstreams().keySet()));
+        assertEquals(List.of("placeTradeBatch", "streamTaskEvents"), List.copyOf(c.operations().keySet()));
+        // Without the route change, the default route to the removed upstream is the error.
+        assertTrue(error("upstreams: {task: ~}").contains("names no upstream in 'upstreams': 'task'"));
+    }
+
+    @Test
+    void upstreamsKeepTheOrderOfTheFile() {
+        GatewayConfig c = GatewayConfig.fromYaml(
+                "upstreams: {zeta: {endpoints: ['127.0.0.1:1']}, alpha: {endpoints: ['127.0.0.1:2']}}", "gw.yaml");
+        assertEquals(List.of("trade", "task", "zeta", "alpha"), List.copyOf(c.upstreams().keySet()));
+    }
+
+    @Test
     void unitsParse() {
         assertEquals(Duration.ofMillis(250), Units.parseDuration("250ms"));
         assertEquals(Duration.ofMinutes(5), Units.parseDuration(" 5m "));
