@@ -20,6 +20,8 @@ import java.util.Map;
  *       same stub upstream. The minimum of some hundred thousand samples is what the path costs when nothing
  *       else gets in the way: a slower request path moves it by exactly the added work, while the machine's
  *       neighbours, which move medians by ±25% here, barely touch it;</li>
+ *   <li>{@code roundtrip.post.ratio}: the same for a {@code POST /v1/trades} whose JSON body the gateway
+ *       holds, parses in place and validates against the contract before forwarding it;</li>
  *   <li>{@code NAME.time}: each micro-benchmark ÷ the calibration benchmark (machine speed cancels);</li>
  *   <li>{@code NAME.alloc}: bytes allocated per operation of each micro-benchmark (steady on any machine).</li>
  * </ul>
@@ -40,6 +42,8 @@ public final class Gate {
     private static final String CALIBRATION = "dev.gateway.bench.CalibrationBenchmark.cpu";
     private static final String GATEWAY = "dev.gateway.bench.RoundTripBenchmark.gateway";
     private static final String DIRECT = "dev.gateway.bench.RoundTripBenchmark.direct";
+    private static final String GATEWAY_POST = "dev.gateway.bench.RoundTripBenchmark.gatewayPost";
+    private static final String DIRECT_POST = "dev.gateway.bench.RoundTripBenchmark.directPost";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private Gate() {
@@ -87,7 +91,7 @@ public final class Gate {
             if (base == null || !isWorse(e.getKey(), base, e.getValue())) {
                 continue;
             }
-            if (e.getKey().equals("roundtrip.ratio")) {
+            if (e.getKey().startsWith("roundtrip.")) {
                 out.add("RoundTripBenchmark");
             } else {
                 String bench = e.getKey().substring(0, e.getKey().lastIndexOf('.'));
@@ -106,6 +110,9 @@ public final class Gate {
         Map<String, Double> out = new LinkedHashMap<>();
         if (byName.containsKey(GATEWAY) && byName.containsKey(DIRECT)) {
             out.put("roundtrip.ratio", fastest(byName.get(GATEWAY)) / fastest(byName.get(DIRECT)));
+        }
+        if (byName.containsKey(GATEWAY_POST) && byName.containsKey(DIRECT_POST)) {
+            out.put("roundtrip.post.ratio", fastest(byName.get(GATEWAY_POST)) / fastest(byName.get(DIRECT_POST)));
         }
         if (!byName.containsKey(CALIBRATION)) {
             return out; // a confirmation run of the round trip alone
@@ -171,7 +178,7 @@ public final class Gate {
         if (figure.endsWith(".alloc")) {
             return value > base * (1 + ALLOC_LIMIT) + ALLOC_SLACK_BYTES;
         }
-        double limit = figure.equals("roundtrip.ratio") ? RATIO_LIMIT : TIME_LIMIT;
+        double limit = figure.startsWith("roundtrip.") ? RATIO_LIMIT : TIME_LIMIT;
         return value > base * (1 + limit);
     }
 

@@ -32,6 +32,16 @@ import org.openjdk.jmh.annotations.Warmup;
 public class RoundTripBenchmark {
     private static final byte[] GET = ("GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: bench\r\n"
             + "User-Agent: jmh\r\nAccept: application/json\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    /** A {@code placeTrade}: its JSON body is held, parsed in place and validated before it goes upstream. */
+    private static final byte[] POST = post("{\"clientOrderId\":\"ord-20261124-0001\",\"accountId\":\"ACC-00012345\","
+            + "\"symbol\":\"AAPL\",\"side\":\"BUY\",\"type\":\"LIMIT\",\"quantity\":100,\"limitPrice\":189.25,"
+            + "\"timeInForce\":\"DAY\"}");
+
+    private static byte[] post(String body) {
+        return ("POST /v1/trades HTTP/1.1\r\nHost: bench\r\nUser-Agent: jmh\r\nAccept: application/json\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                .getBytes(StandardCharsets.US_ASCII);
+    }
 
     private StubUpstream stub;
     private Gateway gateway;
@@ -59,17 +69,23 @@ public class RoundTripBenchmark {
     public static class Clients {
         BlockingHttpClient viaGateway;
         BlockingHttpClient direct;
+        BlockingHttpClient postViaGateway;
+        BlockingHttpClient postDirect;
 
         @Setup(Level.Trial)
         public void connect(RoundTripBenchmark bench) throws IOException {
             viaGateway = new BlockingHttpClient(bench.gateway.port(), GET);
             direct = new BlockingHttpClient(bench.stub.port(), GET);
+            postViaGateway = new BlockingHttpClient(bench.gateway.port(), POST);
+            postDirect = new BlockingHttpClient(bench.stub.port(), POST);
         }
 
         @TearDown(Level.Trial)
         public void disconnect() throws IOException {
             viaGateway.close();
             direct.close();
+            postViaGateway.close();
+            postDirect.close();
         }
     }
 
@@ -81,6 +97,16 @@ public class RoundTripBenchmark {
     @Benchmark
     public int direct(Clients c) throws IOException {
         return expectOk(c.direct.exchange());
+    }
+
+    @Benchmark
+    public int gatewayPost(Clients c) throws IOException {
+        return expectOk(c.postViaGateway.exchange());
+    }
+
+    @Benchmark
+    public int directPost(Clients c) throws IOException {
+        return expectOk(c.postDirect.exchange());
     }
 
     private static int expectOk(int status) {

@@ -20,6 +20,8 @@ final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private final long bodyIdleNanos;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> check;
+    /** When the scheduled check runs; a phase whose deadline comes sooner moves it forward. */
+    private long checkAtNanos;
     private Phase phase = Phase.IDLE;
     private long phaseStartNanos;
     private long lastReadNanos;
@@ -78,12 +80,22 @@ final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
 
     private void enter(Phase next) {
         phase = next;
-        phaseStartNanos = System.nanoTime();
+        long now = System.nanoTime();
+        phaseStartNanos = now;
+        long limit = next == Phase.HEADERS ? headersNanos : next == Phase.BODY ? bodyIdleNanos
+                : next == Phase.IDLE ? keepAliveNanos : Long.MAX_VALUE;
+        // Rare: the check usually already runs sooner (it is moved forward at most once per period,
+        // never once per request).
+        if (check != null && limit != Long.MAX_VALUE && now + limit - checkAtNanos < 0) {
+            check.cancel(false);
+            schedule(limit);
+        }
     }
 
     private void schedule(long delayNanos) {
-        check = ctx.executor().schedule(this::check, Math.max(delayNanos, TimeUnit.MILLISECONDS.toNanos(1)),
-                TimeUnit.NANOSECONDS);
+        long delay = Math.max(delayNanos, TimeUnit.MILLISECONDS.toNanos(1));
+        checkAtNanos = System.nanoTime() + delay;
+        check = ctx.executor().schedule(this::check, delay, TimeUnit.NANOSECONDS);
     }
 
     private void check() {

@@ -196,7 +196,7 @@ final class ContractValidation extends ChannelInboundHandlerAdapter {
     }
 
     /** @return the body's JSON tree, or {@code null} for an empty body */
-    private static JsonNode parse(CompositeByteBuf body) throws MalformedBody {
+    static JsonNode parse(CompositeByteBuf body) throws MalformedBody {
         if (!body.isReadable()) {
             return null;
         }
@@ -266,7 +266,7 @@ final class ContractValidation extends ChannelInboundHandlerAdapter {
     }
 
     /** A body that is not JSON, or not UTF-8: 400 MALFORMED_BODY with this message. */
-    private static final class MalformedBody extends Exception {
+    static final class MalformedBody extends Exception {
         MalformedBody(String message) {
             super(message, null, false, false);
         }

@@ -38,4 +38,45 @@ class ContractTest {
                 () -> Contract.parse("info: {}".getBytes(StandardCharsets.UTF_8), "api.yaml")).getMessage()
                 .contains("no 'paths'"));
     }
+
+    private static String refused(String yaml) {
+        return assertThrows(ContractException.class,
+                () -> Contract.parse(yaml.getBytes(StandardCharsets.UTF_8), "api.yaml")).getMessage();
+    }
+
+    private static final String OP = "paths:\n  /v1/x:\n    post:\n      operationId: x\n"
+            + "      requestBody:\n        content:\n          application/json:\n            schema:\n";
+
+    @Test
+    void schemasTheValidatorWouldMisreadAreRefusedWithTheirPointer() {
+        String dangling = refused(OP + "              $ref: '#/components/schemas/Nope'\n");
+        assertTrue(dangling.startsWith("api.yaml: at /paths/~1v1~1x/post/requestBody/content/application~1json"
+                + "/schema/$ref: '#/components/schemas/Nope' points to nothing"), dangling);
+
+        String typo = refused(OP + "              type: object\n              properties:\n"
+                + "                name: {type: string, maxLenght: 3}\n");
+        assertTrue(typo.contains("/schema/properties/name/maxLenght: 'maxLenght' is not an OpenAPI 3.0 schema"
+                + " keyword"), typo);
+
+        String regex = refused(OP + "              type: string\n              pattern: '[a-'\n");
+        assertTrue(regex.contains("/schema/pattern: not a valid regular expression"), regex);
+
+        String remote = refused(OP + "              $ref: 'https://elsewhere.example/schema.json'\n");
+        assertTrue(remote.contains("only references inside this document"), remote);
+    }
+
+    @Test
+    void everyOperationCompilesAndCarriesItsRules() {
+        Contract c = Contract.bundled();
+        var rules = c.compileRequestRules(op -> c.takesJsonBody(op) ? 1 << 20 : 256L << 20);
+        assertEquals(14, rules.size());
+        assertTrue(rules.get("placeTrade").validatesJsonBody());
+        assertTrue(rules.get("placeTrade").accepts("application/json; charset=UTF-8"));
+        assertTrue(!rules.get("placeTrade").accepts("application/json; charset=iso-8859-1"));
+        assertTrue(!rules.get("placeTrade").accepts("text/plain"));
+        assertTrue(rules.get("uploadArtifact").accepts("application/octet-stream"));
+        assertTrue(!rules.get("uploadArtifact").validatesJsonBody());
+        assertEquals(256L << 20, rules.get("uploadArtifact").maxBodyBytes());
+        assertTrue(!rules.get("getTrade").takesBody());
+    }
 }
