@@ -124,6 +124,19 @@ public final class Contract {
         return Map.copyOf(out);
     }
 
+    /** Compiles the response schemas of the given operations (those whose responses are checked). */
+    public Map<String, ResponseRules> compileResponseRules(Set<String> operationIds) {
+        if (operationIds.isEmpty()) {
+            return Map.of();
+        }
+        ContractSchemas schemas = new ContractSchemas(document, origin);
+        Map<String, ResponseRules> out = new HashMap<>();
+        for (String id : operationIds) {
+            out.put(id, ResponseRules.compile(document, schemas, pointers.get(id)));
+        }
+        return Map.copyOf(out);
+    }
+
     /** Whether the operation's request body is JSON (the body limit for JSON applies to it). */
     public boolean takesJsonBody(Operation op) {
         JsonNode body = document.at(pointers.get(op.id())).path("requestBody");

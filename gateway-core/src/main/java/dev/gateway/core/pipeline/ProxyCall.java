@@ -7,10 +7,14 @@ import dev.gateway.core.upstream.EndpointPool;
 import dev.gateway.core.upstream.PoolExhaustedException;
 import dev.gateway.core.upstream.UpstreamConnection;
 import dev.gateway.core.upstream.UpstreamListener;
+import dev.gateway.codec.ErrorDetail;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -22,6 +26,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -52,6 +57,10 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
     private boolean responseStarted;
     private boolean reusable;
     private boolean done;
+    /** The response's check against the contract, when its operation's responses are checked. */
+    private ResponseCheck check;
+    /** In enforce mode, the response head waits here until the body has been checked. */
+    private HttpResponse heldHead;
 
     ProxyCall(ChannelHandlerContext client, ReadGate gate, CallClock clock, Exchange ex, EndpointPool pool,
             String clientAddress) {
@@ -201,19 +210,84 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
             if (!responseHead((HttpResponse) msg)) {
                 return;
             }
+            check = ResponseCheck.start(op, (HttpResponse) msg, client.alloc());
+            if (check != null && op.enforcesResponses()) {
+                heldHead = (HttpResponse) msg; // written once the body is known to match
+                return;
+            }
         } else if (!responseStarted) {
             ReferenceCountUtil.release(msg); // body of a skipped 1xx
             return;
+        } else if (heldHead != null) {
+            enforced((HttpContent) msg);
+            return;
+        }
+        if (check != null && msg instanceof HttpContent
+                && !check.add(((HttpContent) msg).content().retainedDuplicate())) {
+            check.release(); // too large to check: it simply streams on
+            check = null;
         }
         if (msg instanceof LastHttpContent) {
             client.writeAndFlush(msg, client.voidPromise());
             responseDone();
+            if (check != null) {
+                check.verify(); // log mode: the client already has it; the mismatch is logged and counted
+                check.release();
+                check = null;
+            }
             return;
         }
         client.write(msg, client.voidPromise());
         if (!client.channel().isWritable()) {
             upstream.channel().config().setAutoRead(false);
         }
+    }
+
+    /** Enforce mode: collects the body; at its end, forwards head and body if they match, else 502. */
+    private void enforced(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (!check.add(content.content().retain())) {
+            // Too large to hold: send what is held and stream the rest unchecked.
+            HttpResponse head = heldHead;
+            heldHead = null;
+            client.write(head, client.voidPromise());
+            ByteBuf held = check.takeBody();
+            check = null;
+            if (last) {
+                LastHttpContent end = new DefaultLastHttpContent(held);
+                end.trailingHeaders().set(((LastHttpContent) content).trailingHeaders());
+                content.release();
+                client.writeAndFlush(end, client.voidPromise());
+                responseDone();
+            } else {
+                content.release();
+                client.write(new DefaultHttpContent(held), client.voidPromise());
+            }
+            return;
+        }
+        if (!last) {
+            content.release();
+            return;
+        }
+        HttpResponse head = heldHead;
+        heldHead = null;
+        List<ErrorDetail> violations = check.verify();
+        ByteBuf body = check.takeBody();
+        check = null;
+        if (violations.isEmpty()) {
+            LastHttpContent end = new DefaultLastHttpContent(body);
+            end.trailingHeaders().set(((LastHttpContent) content).trailingHeaders());
+            content.release();
+            client.write(head, client.voidPromise());
+            client.writeAndFlush(end, client.voidPromise());
+            responseDone();
+            return;
+        }
+        content.release();
+        body.release();
+        ReferenceCountUtil.release(head);
+        responseDone(); // the upstream connection finished its answer: it can be reused
+        ex.reject(client, ErrorCode.BAD_GATEWAY, "upstream response does not match the contract");
     }
 
     /** @return whether the message goes on to the client */
@@ -286,6 +360,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         done = true;
         clock.disarm(this);
         releasePending();
+        releaseCheck();
         gate.resume(ReadGate.CONNECTING | ReadGate.UPSTREAM_FULL);
         if (upstream != null) {
             UpstreamConnection c = upstream;
@@ -321,6 +396,17 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
     private void abort() {
         abandon();
         client.close();
+    }
+
+    private void releaseCheck() {
+        if (check != null) {
+            check.release();
+            check = null;
+        }
+        if (heldHead != null) {
+            ReferenceCountUtil.release(heldHead);
+            heldHead = null;
+        }
     }
 
     private void releasePending() {

@@ -2,6 +2,7 @@ package dev.gateway.core.route;
 
 import dev.gateway.core.contract.Operation;
 import dev.gateway.core.contract.RequestRules;
+import dev.gateway.core.contract.ResponseRules;
 import dev.gateway.core.upstream.Upstream;
 import java.time.Duration;
 
@@ -14,14 +15,20 @@ import java.time.Duration;
  * @param idleTimeout longest silence in either direction for streams; {@code null} otherwise
  * @param rules what the contract asks of its requests; {@code null} where nothing is checked
  * @param responseValidation {@code off}, {@code log} or {@code enforce}
+ * @param responses the response schemas when responses are checked, else {@code null}
  */
 public record RoutedOperation(
         Operation operation, Upstream upstream, LocalEndpoint local, Duration responseTimeout, Duration idleTimeout,
-        RequestRules rules, String responseValidation) {
+        RequestRules rules, String responseValidation, ResponseRules responses) {
 
     public RoutedOperation(Operation operation, Upstream upstream, LocalEndpoint local, Duration responseTimeout,
             Duration idleTimeout) {
-        this(operation, upstream, local, responseTimeout, idleTimeout, null, "off");
+        this(operation, upstream, local, responseTimeout, idleTimeout, null, "off", null);
+    }
+
+    /** Upstream JSON responses are held until checked, and a mismatch is answered with 502. */
+    public boolean enforcesResponses() {
+        return responses != null && responseValidation.equals("enforce");
     }
 
     /** The operations the gateway answers itself, on the public listener too. */

@@ -11,6 +11,7 @@ import dev.gateway.core.config.HostPort;
 import dev.gateway.core.contract.Contract;
 import dev.gateway.core.contract.Operation;
 import dev.gateway.core.contract.RequestRules;
+import dev.gateway.core.contract.ResponseRules;
 import dev.gateway.core.demo.DemoUpstreams;
 import dev.gateway.core.net.Transport;
 import dev.gateway.core.pipeline.ClientChannelInitializer;
@@ -291,10 +292,23 @@ public final class Gateway implements AutoCloseable {
             }
             return contract.takesJsonBody(op) ? config.client().maxJsonBodyBytes() : config.client().maxBodyBytes();
         });
-        Map<String, List<RoutedOperation>> byTemplate = new LinkedHashMap<>();
+        List<RoutedOperation> bound = new ArrayList<>();
         for (Operation op : contract.operations()) {
-            byTemplate.computeIfAbsent(op.pathTemplate(), t -> new ArrayList<>())
-                    .add(bind(op, config, byName, rules.get(op.id())));
+            bound.add(bind(op, config, byName, rules.get(op.id())));
+        }
+        java.util.Set<String> checked = new java.util.HashSet<>();
+        for (RoutedOperation r : bound) {
+            if (r.upstream() != null && !r.responseValidation().equals("off")) {
+                checked.add(r.operation().id());
+            }
+        }
+        Map<String, ResponseRules> responses = contract.compileResponseRules(checked);
+        Map<String, List<RoutedOperation>> byTemplate = new LinkedHashMap<>();
+        for (RoutedOperation r : bound) {
+            RoutedOperation withResponses = !responses.containsKey(r.operation().id()) ? r
+                    : new RoutedOperation(r.operation(), r.upstream(), r.local(), r.responseTimeout(),
+                            r.idleTimeout(), r.rules(), r.responseValidation(), responses.get(r.operation().id()));
+            byTemplate.computeIfAbsent(r.operation().pathTemplate(), t -> new ArrayList<>()).add(withResponses);
         }
         List<Route> routes = new ArrayList<>();
         byTemplate.forEach((template, ops) -> routes.add(new Route(template, ops)));
@@ -328,6 +342,6 @@ public final class Gateway implements AutoCloseable {
                 ? oc.responseTimeout() : upstream.config().responseTimeout();
         String validation = oc != null && oc.responseValidation() != null
                 ? oc.responseValidation() : best.responseValidation();
-        return new RoutedOperation(op, upstream, null, idle == null ? response : null, idle, rules, validation);
+        return new RoutedOperation(op, upstream, null, idle == null ? response : null, idle, rules, validation, null);
     }
 }
