@@ -22,7 +22,8 @@ import java.util.Map;
  *       neighbours, which move medians by ±25% here, barely touch it;</li>
  *   <li>{@code roundtrip.post.ratio}: the same for a {@code POST /v1/trades} whose JSON body the gateway
  *       holds, parses in place and validates against the contract before forwarding it;</li>
- *   <li>{@code NAME.time}: each micro-benchmark ÷ the calibration benchmark (machine speed cancels);</li>
+ *   <li>{@code NAME.time}: each micro-benchmark's fastest iteration ÷ the calibration benchmark's (machine
+ *       speed cancels, and neighbours, who only ever add time, mostly drop out);</li>
  *   <li>{@code NAME.alloc}: bytes allocated per operation of each micro-benchmark (steady on any machine).</li>
  * </ul>
  * A figure fails when it is worse than its baseline by more than its limit. Given several results (the
@@ -35,7 +36,12 @@ import java.util.Map;
 public final class Gate {
     /** Limits per kind of figure, as a fraction of the baseline (alloc also has an absolute slack). */
     static final double RATIO_LIMIT = 0.20;
-    static final double TIME_LIMIT = 0.50;
+    /**
+     * Micro-benchmark time catches gross regressions only: with one fork on two shared cores, a JIT
+     * outcome can differ by +60% between forks of unchanged code (seen here three forks in a row).
+     * The round trips and the allocation figures are the fine-grained gates.
+     */
+    static final double TIME_LIMIT = 1.00;
     static final double ALLOC_LIMIT = 0.10;
     static final double ALLOC_SLACK_BYTES = 32;
 
@@ -117,14 +123,16 @@ public final class Gate {
         if (!byName.containsKey(CALIBRATION)) {
             return out; // a confirmation run of the round trip alone
         }
-        double calibration = byName.get(CALIBRATION).get("primaryMetric").get("score").asDouble();
+        // Fastest iteration, not the mean: neighbours on a shared machine only ever add time, so the
+        // fastest of five one-second iterations is what the code costs (the mean moved by +55% here).
+        double calibration = fastest(byName.get(CALIBRATION));
         for (Map.Entry<String, JsonNode> e : byName.entrySet()) {
             String name = e.getKey();
             if (name.equals(CALIBRATION) || name.startsWith("dev.gateway.bench.RoundTripBenchmark")) {
                 continue;
             }
             String shortName = name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1);
-            out.put(shortName + ".time", e.getValue().get("primaryMetric").get("score").asDouble() / calibration);
+            out.put(shortName + ".time", fastest(e.getValue()) / calibration);
             JsonNode alloc = e.getValue().path("secondaryMetrics").path("gc.alloc.rate.norm").path("score");
             if (!alloc.isMissingNode()) {
                 out.put(shortName + ".alloc", alloc.asDouble());
@@ -133,11 +141,11 @@ public final class Gate {
         return out;
     }
 
-    /** The fastest sample of a SampleTime result. */
+    /** The fastest sample of a SampleTime result, or the fastest iteration of an AverageTime one. */
     private static double fastest(JsonNode result) {
         JsonNode p = result.get("primaryMetric").get("scorePercentiles").get("0.0");
         if (p == null) {
-            throw new IllegalArgumentException(result.get("benchmark").asText() + " was not run in sample mode");
+            throw new IllegalArgumentException(result.get("benchmark").asText() + " has no percentiles");
         }
         return p.asDouble();
     }
