@@ -95,6 +95,16 @@ class ResponseValidationTest {
     }
 
     @Test
+    void enforceLetsABodyTooLargeToHoldStreamOnUnchecked() throws Exception {
+        // 2 MiB of JSON is over the 1 MiB the gateway holds: what was held goes out, the rest streams.
+        String big = TRADE.replace("\"clientOrderId\":\"o-1\"", "\"clientOrderId\":\"" + "x".repeat(2 << 20) + "\"");
+        upstream.responder = r -> TestUpstream.json(HttpResponseStatus.OK, big);
+        RawHttp.Response r = get("/v1/trades/trd_abcdefghij0123456789");
+        assertEquals(200, r.status());
+        assertEquals(big, r.text());
+    }
+
+    @Test
     void logModePassesAMismatchAndCountsIt() throws Exception {
         String badTask = "{\"taskId\":\"tsk_abcdefghij0123456789\",\"type\":\"REBALANCE\"}"; // required fields missing
         upstream.responder = r -> TestUpstream.json(HttpResponseStatus.OK, badTask);
