@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gateway.codec.ErrorCode;
 import dev.gateway.codec.ErrorDetail;
-import dev.gateway.codec.ErrorResponses;
 import dev.gateway.codec.InPlaceJson;
 import dev.gateway.core.contract.RequestRules;
 import io.netty.buffer.CompositeByteBuf;
@@ -83,8 +82,7 @@ final class ContractValidation extends ChannelInboundHandlerAdapter {
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
         if (length > r.maxBodyBytes()) {
             ReferenceCountUtil.release(request);
-            exchange.reject(ctx, ErrorCode.PAYLOAD_TOO_LARGE, "request body is larger than "
-                    + r.maxBodyBytes() + " bytes");
+            exchange.reject(ctx, ErrorCode.PAYLOAD_TOO_LARGE, tooLarge(r));
             return;
         }
         boolean hasBody = exchange.bodyExpected;
@@ -100,13 +98,13 @@ final class ContractValidation extends ChannelInboundHandlerAdapter {
                 request.headers());
         if (!violations.isEmpty()) {
             ReferenceCountUtil.release(request);
-            reject(ctx, exchange, ErrorCode.VALIDATION_FAILED, violations);
+            exchange.reject(ctx, ErrorCode.VALIDATION_FAILED, violations);
             return;
         }
         if (!hasBody) {
             if (r.bodyRequired()) {
                 ReferenceCountUtil.release(request);
-                reject(ctx, exchange, ErrorCode.VALIDATION_FAILED, r.checkBody(null));
+                exchange.reject(ctx, ErrorCode.VALIDATION_FAILED, r.checkBody(null));
                 return;
             }
             ctx.fireChannelRead(request);
@@ -141,8 +139,7 @@ final class ContractValidation extends ChannelInboundHandlerAdapter {
                 content.release();
                 Exchange e = ex;
                 releaseHeld();
-                e.reject(ctx, ErrorCode.PAYLOAD_TOO_LARGE, "request body is larger than " + rules.maxBodyBytes()
-                        + " bytes");
+                e.reject(ctx, ErrorCode.PAYLOAD_TOO_LARGE, tooLarge(rules));
                 return;
             }
             heldBody.addComponent(true, content.content().retain());
@@ -186,7 +183,7 @@ final class ContractValidation extends ChannelInboundHandlerAdapter {
         if (!violations.isEmpty()) {
             ReferenceCountUtil.release(request);
             body.release();
-            reject(ctx, e, ErrorCode.VALIDATION_FAILED, violations);
+            e.reject(ctx, ErrorCode.VALIDATION_FAILED, violations);
             return;
         }
         ctx.fireChannelRead(request);
@@ -238,8 +235,9 @@ final class ContractValidation extends ChannelInboundHandlerAdapter {
         return line.length() > 200 ? line.substring(0, 200) : line;
     }
 
-    private static void reject(ChannelHandlerContext ctx, Exchange ex, ErrorCode code, List<ErrorDetail> details) {
-        ex.respond(ctx, ErrorResponses.create(ctx.alloc(), code, code.defaultMessage(), ex.requestId, details));
+    /** The 413 message, the same whether the size came from the head or from counting. */
+    static String tooLarge(RequestRules rules) {
+        return "request body is larger than " + rules.maxBodyBytes() + " bytes";
     }
 
     private void releaseHeld() {

@@ -73,6 +73,11 @@ public final class Exchange {
         respond(ctx, ErrorResponses.create(ctx.alloc(), code, message, requestId));
     }
 
+    /** As above, with the violations that make up a 400's {@code details}. */
+    void reject(ChannelHandlerContext ctx, ErrorCode code, java.util.List<dev.gateway.codec.ErrorDetail> details) {
+        respond(ctx, ErrorResponses.create(ctx.alloc(), code, code.defaultMessage(), requestId, details));
+    }
+
     void respond(ChannelHandlerContext ctx, FullHttpResponse response) {
         discardBody = true;
         ctx.writeAndFlush(response, ctx.voidPromise());

@@ -65,8 +65,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == ContractValidation.BODY_TOO_LARGE) {
             if (call != null) {
-                call.refuse(ErrorCode.PAYLOAD_TOO_LARGE, "request body is larger than "
-                        + exchanges.current().operation.rules().maxBodyBytes() + " bytes");
+                call.refuse(ErrorCode.PAYLOAD_TOO_LARGE,
+                        ContractValidation.tooLarge(exchanges.current().operation.rules()));
             }
             return;
         }
