@@ -16,12 +16,14 @@ import java.util.Map;
  * hold across machines because both of their terms come from the same run, and compares them with the
  * committed baseline:
  * <ul>
- *   <li>{@code roundtrip.ratio}: the fastest round trip through the gateway ÷ the fastest straight to the
- *       same stub upstream. The minimum of some hundred thousand samples is what the path costs when nothing
+ *   <li>{@code roundtrip.ratio}: the fastest round trip through the gateway (an authenticated, rate-counted
+ *       GET with a cached bearer token) ÷ the fastest straight to the same stub upstream. The minimum of some hundred thousand samples is what the path costs when nothing
  *       else gets in the way: a slower request path moves it by exactly the added work, while the machine's
  *       neighbours, which move medians by ±25% here, barely touch it;</li>
  *   <li>{@code roundtrip.post.ratio}: the same for a {@code POST /v1/trades} whose JSON body the gateway
  *       holds, parses in place and validates against the contract before forwarding it;</li>
+ *   <li>{@code roundtrip.auth.ratio}: the authenticated GET ÷ the same GET through a gateway whose contract
+ *       asks for no credentials: what authentication and rate limiting add to a round trip;</li>
  *   <li>{@code NAME.time}: each micro-benchmark's fastest iteration ÷ the calibration benchmark's (machine
  *       speed cancels, and neighbours, who only ever add time, mostly drop out);</li>
  *   <li>{@code NAME.alloc}: bytes allocated per operation of each micro-benchmark (steady on any machine).</li>
@@ -47,6 +49,7 @@ public final class Gate {
 
     private static final String CALIBRATION = "dev.gateway.bench.CalibrationBenchmark.cpu";
     private static final String GATEWAY = "dev.gateway.bench.RoundTripBenchmark.gateway";
+    private static final String GATEWAY_OPEN = "dev.gateway.bench.RoundTripBenchmark.gatewayOpen";
     private static final String DIRECT = "dev.gateway.bench.RoundTripBenchmark.direct";
     private static final String GATEWAY_POST = "dev.gateway.bench.RoundTripBenchmark.gatewayPost";
     private static final String DIRECT_POST = "dev.gateway.bench.RoundTripBenchmark.directPost";
@@ -119,6 +122,9 @@ public final class Gate {
         }
         if (byName.containsKey(GATEWAY_POST) && byName.containsKey(DIRECT_POST)) {
             out.put("roundtrip.post.ratio", fastest(byName.get(GATEWAY_POST)) / fastest(byName.get(DIRECT_POST)));
+        }
+        if (byName.containsKey(GATEWAY) && byName.containsKey(GATEWAY_OPEN)) {
+            out.put("roundtrip.auth.ratio", fastest(byName.get(GATEWAY)) / fastest(byName.get(GATEWAY_OPEN)));
         }
         if (!byName.containsKey(CALIBRATION)) {
             return out; // a confirmation run of the round trip alone

@@ -1,11 +1,14 @@
 package dev.gateway.core;
 
+import dev.gateway.core.auth.Tokens;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.config.Units;
 import dev.gateway.core.contract.ContractException;
 import dev.gateway.core.demo.DemoUpstreams;
 import dev.gateway.core.server.Gateway;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -20,10 +23,13 @@ public final class Main {
     private static final String USAGE = String.join("\n",
             "usage: java -jar gateway.jar [--config FILE]",
             "       java -jar gateway.jar demo-upstreams [--host 127.0.0.1] [--trade-port 9001] [--task-port 9002]",
+            "       java -jar gateway.jar token [--config FILE] [--scopes 'trades:read trades:write'] [--subject S]",
+            "                                   [--ttl 1h] [--kid ID]",
             "",
             "With no --config the gateway serves the bundled contract on :8080 (admin 127.0.0.1:9090)",
-            "with in-process demo upstreams. Every setting and its default: gateway-defaults.yaml in the jar",
-            "and the README.");
+            "with in-process demo upstreams and the demo credentials (README). Every setting and its",
+            "default: gateway-defaults.yaml in the jar and the README. 'token' prints an HS256 JWT signed",
+            "with the configuration's auth.hmacKeys (the demo's without --config).");
 
     private Main() {
     }
@@ -32,6 +38,8 @@ public final class Main {
         try {
             if (args.length > 0 && args[0].equals("demo-upstreams")) {
                 runDemo(args);
+            } else if (args.length > 0 && args[0].equals("token")) {
+                printToken(args);
             } else {
                 runGateway(args);
             }
@@ -42,7 +50,7 @@ public final class Main {
     }
 
     private static void runGateway(String[] args) throws InterruptedException {
-        GatewayConfig config = GatewayConfig.defaults();
+        GatewayConfig config = GatewayConfig.demo();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--config":
@@ -105,6 +113,36 @@ public final class Main {
         stopped.await();
         demo.close();
         System.exit(0);
+    }
+
+    private static void printToken(String[] args) {
+        GatewayConfig config = null;
+        String scopes = "trades:read trades:write tasks:read tasks:write";
+        String subject = "demo-user";
+        Duration ttl = Duration.ofHours(1);
+        String kid = null;
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--config" -> config = GatewayConfig.load(Path.of(value(args, ++i, "--config")));
+                case "--scopes" -> scopes = value(args, ++i, "--scopes");
+                case "--subject" -> subject = value(args, ++i, "--subject");
+                case "--kid" -> kid = value(args, ++i, "--kid");
+                case "--ttl" -> {
+                    try {
+                        ttl = Units.parseDuration(value(args, ++i, "--ttl"));
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException("--ttl: " + e.getMessage());
+                    }
+                }
+                default -> throw new UsageException("unknown argument '" + args[i] + "'\n" + USAGE);
+            }
+        }
+        try {
+            System.out.println(Tokens.mint((config == null ? GatewayConfig.demo() : config).auth(), kid, subject,
+                    scopes, ttl));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 
     private static String value(String[] args, int i, String flag) {

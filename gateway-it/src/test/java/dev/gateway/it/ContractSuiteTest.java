@@ -92,7 +92,7 @@ class ContractSuiteTest {
 
     private static RawHttp.Response send(ContractCases.Case c, byte[] body) throws Exception {
         StringBuilder head = new StringBuilder(c.method()).append(' ').append(c.target()).append(" HTTP/1.1\r\n")
-                .append("Host: gw\r\n");
+                .append("Host: gw\r\nX-API-Key: it-key\r\n");
         c.headers().forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
         if (body != null) {
             head.append("Content-Type: ").append(c.contentType()).append("\r\n")

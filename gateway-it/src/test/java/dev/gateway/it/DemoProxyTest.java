@@ -40,11 +40,12 @@ class DemoProxyTest {
     }
 
     static String get(String path) {
-        return "GET " + path + " HTTP/1.1\r\nHost: gw.test\r\n\r\n";
+        return "GET " + path + " HTTP/1.1\r\nHost: gw.test\r\nX-API-Key: it-key\r\n\r\n";
     }
 
     static String post(String path, String body) {
-        return "POST " + path + " HTTP/1.1\r\nHost: gw.test\r\nContent-Type: application/json\r\nContent-Length: "
+        return "POST " + path + " HTTP/1.1\r\nHost: gw.test\r\n"
+                + "X-API-Key: it-key\r\nContent-Type: application/json\r\nContent-Length: "
                 + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body;
     }
 
@@ -76,7 +77,8 @@ class DemoProxyTest {
             assertEquals(207, batch.status());
             assertEquals(2, JSON.readTree(batch.body()).get("results").size());
             assertEquals(trd, JSON.readTree(c.send(get("/v1/trades/" + trd)).read().body()).get("tradeId").asText());
-            assertEquals(202, c.send("DELETE /v1/trades/" + trd + " HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+            assertEquals(202, c.send("DELETE /v1/trades/" + trd + " HTTP/1.1\r\nHost: x\r\n"
+                    + "X-API-Key: it-key\r\n\r\n").read().status());
             RawHttp.Response task = c.send(post("/v1/tasks",
                     "{\"type\":\"REBALANCE\",\"accountId\":\"ACC-00012345\",\"priority\":5}")).read();
             assertEquals(202, task.status());
@@ -99,7 +101,7 @@ class DemoProxyTest {
             assertEquals(notFound.header("x-request-id"), err.get("requestId").asText());
             assertEquals("application/json", notFound.header("content-type"));
 
-            RawHttp.Response wrong = c.send("PATCH /v1/trades HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            RawHttp.Response wrong = c.send("PATCH /v1/trades HTTP/1.1\r\nHost: x\r\nX-API-Key: it-key\r\n\r\n").read();
             assertEquals(405, wrong.status());
             assertEquals("GET, POST", wrong.header("allow"));
             assertEquals("METHOD_NOT_ALLOWED", JSON.readTree(wrong.body()).get("error").get("code").asText());
@@ -129,7 +131,8 @@ class DemoProxyTest {
     void pipelinedRequestsAreAnsweredInOrder() throws Exception {
         try (RawHttp c = new RawHttp(gateway.port())) {
             c.send(get("/v1/trades/trd_aaaaaaaaaaaaaaaaaaaa") + get("/v1/nothing")
-                    + "GET /v1/trades/trd_bbbbbbbbbbbbbbbbbbbb HTTP/1.1\r\nHost: x\r\nX-Request-Id: third\r\n\r\n");
+                    + "GET /v1/trades/trd_bbbbbbbbbbbbbbbbbbbb HTTP/1.1\r\nHost: x\r\n"
+                    + "X-API-Key: it-key\r\nX-Request-Id: third\r\n\r\n");
             RawHttp.Response first = c.read();
             RawHttp.Response second = c.read();
             RawHttp.Response third = c.read();
@@ -159,15 +162,17 @@ class DemoProxyTest {
                             int expected;
                             switch (i % 3) {
                                 case 0:
-                                    req = "GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\n";
+                                    req = "GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\n"
+                                            + "X-API-Key: it-key\r\n";
                                     expected = 200;
                                     break;
                                 case 1:
-                                    req = "GET /v1/unknown HTTP/1.1\r\nHost: x\r\n";
+                                    req = "GET /v1/unknown HTTP/1.1\r\nHost: x\r\nX-API-Key: it-key\r\n";
                                     expected = 404;
                                     break;
                                 default:
-                                    req = "POST /v1/trades HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                    req = "POST /v1/trades HTTP/1.1\r\nHost: x\r\n"
+                                            + "X-API-Key: it-key\r\nContent-Type: application/json\r\n"
                                             + "Content-Length: " + TRADE.length() + "\r\n";
                                     expected = 201;
                             }
@@ -229,7 +234,8 @@ class DemoProxyTest {
         new java.util.Random(7).nextBytes(data);
         String path = "/v1/tasks/tsk_abcdefghij0123456789/artifacts/report.bin";
         try (RawHttp c = new RawHttp(gateway.port())) {
-            c.send("PUT " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
+            c.send("PUT " + path + " HTTP/1.1\r\nHost: x\r\n"
+                    + "X-API-Key: it-key\r\nContent-Type: application/octet-stream\r\n"
                     + "Transfer-Encoding: chunked\r\n\r\n");
             for (int off = 0; off < data.length; off += 100_000) {
                 int n = Math.min(100_000, data.length - off);
@@ -277,7 +283,7 @@ class DemoProxyTest {
         byte[] data = new byte[70_000];
         new java.util.Random(5).nextBytes(data);
         try (RawHttp c = new RawHttp(gateway.port())) {
-            c.send("PUT /v1/tasks/tsk_abcdefghij0123456789/artifacts/x.bin HTTP/1.1\r\nHost: x\r\n"
+            c.send("PUT /v1/tasks/tsk_abcdefghij0123456789/artifacts/x.bin HTTP/1.1\r\nHost: x\r\nX-API-Key: it-key\r\n"
                     + "Content-Type: application/octet-stream\r\nContent-Length: " + data.length + "\r\n"
                     + "Expect: 100-continue\r\n\r\n");
             assertEquals(100, c.read().status()); // the body is sent only after this
@@ -290,7 +296,8 @@ class DemoProxyTest {
         }
         try (RawHttp c = new RawHttp(gateway.port())) {
             // Refused before 100 Continue: the client never sends the body, so the connection must close.
-            RawHttp.Response r = c.send("POST /v1/nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n"
+            RawHttp.Response r = c.send("POST /v1/nowhere HTTP/1.1\r\nHost: x\r\n"
+                    + "X-API-Key: it-key\r\nContent-Length: 10\r\n"
                     + "Expect: 100-continue\r\n\r\n").read();
             assertEquals(404, r.status());
             assertEquals("close", r.header("connection"));

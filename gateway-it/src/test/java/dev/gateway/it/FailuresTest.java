@@ -22,7 +22,8 @@ class FailuresTest {
             Gateway gateway = TestGateway.startWith(upstream, "");
             try {
                 try (RawHttp c = new RawHttp(gateway.port())) {
-                    RawHttp.Response r = c.send("GET /v1/trades?x=" + "a".repeat(8200) + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                    RawHttp.Response r = c.send("GET /v1/trades?x=" + "a".repeat(8200) + " HTTP/1.1\r\nHost: x\r\n"
+                            + "X-API-Key: it-key\r\n\r\n")
                             .read();
                     assertEquals(414, r.status());
                     assertEquals("URI_TOO_LONG", code(r));
@@ -34,7 +35,8 @@ class FailuresTest {
                     for (int i = 0; i < 40; i++) {
                         headers.append("X-Filler-").append(i).append(": ").append("b".repeat(1000)).append("\r\n");
                     }
-                    RawHttp.Response r = c.send("GET /v1/trades HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n").read();
+                    RawHttp.Response r = c.send("GET /v1/trades HTTP/1.1\r\nHost: x\r\n"
+                            + "X-API-Key: it-key\r\n" + headers + "\r\n").read();
                     assertEquals(431, r.status());
                     assertEquals("HEADERS_TOO_LARGE", code(r));
                     assertTrue(r.header("x-request-id") != null);
@@ -43,12 +45,14 @@ class FailuresTest {
                     // Just under both limits passes the framing checks and reaches the contract, which
                     // has no parameter x: 400 naming it, not 414 or 431.
                     RawHttp.Response r = c.send("GET /v1/trades?accountId=ACC-00012345&x=" + "a".repeat(8000)
-                            + " HTTP/1.1\r\nHost: x\r\n" + "X-Big: " + "c".repeat(30_000) + "\r\n\r\n").read();
+                            + " HTTP/1.1\r\nHost: x\r\n"
+                            + "X-API-Key: it-key\r\n" + "X-Big: " + "c".repeat(30_000) + "\r\n\r\n").read();
                     assertEquals(400, r.status());
                     assertTrue(r.text().contains("\"location\":\"query/x\""), r.text());
                 }
                 try (RawHttp c = new RawHttp(gateway.port())) {
                     RawHttp.Response r = c.send("GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\n"
+                            + "X-API-Key: it-key\r\n"
                             + "X-Big: " + "c".repeat(30_000) + "\r\n\r\n").read();
                     assertEquals(200, r.status());
                 }
@@ -65,11 +69,13 @@ class FailuresTest {
             Gateway gateway = TestGateway.startWith(upstream, "");
             try {
                 String[] hostile = {
-                    "POST /v1/trades HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
-                    "POST /v1/trades HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+                    "POST /v1/trades HTTP/1.1\r\nHost: x\r\n"
+                            + "X-API-Key: it-key\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+                    "POST /v1/trades HTTP/1.1\r\nHost: x\r\n"
+                            + "X-API-Key: it-key\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
                     "GET /v1/trades HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
                     "GET /v1/trades HTTP/1.1\r\n\r\n",
-                    "GET /v1/trades HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n\r\n",
+                    "GET /v1/trades HTTP/1.1\r\nHost: x\r\nX-API-Key: it-key\r\nExpect: teapot\r\n\r\n",
                 };
                 for (String req : hostile) {
                     try (RawHttp c = new RawHttp(gateway.port())) {
@@ -92,19 +98,22 @@ class FailuresTest {
                     "client: {headersTimeout: 300ms, bodyIdleTimeout: 300ms, keepAliveIdleTimeout: 400ms}\n");
             try {
                 try (RawHttp c = new RawHttp(gateway.port())) {
-                    RawHttp.Response r = c.send("GET /v1/trades HTTP/1.1\r\nHost: x\r\n").read(); // headers never end
+                    RawHttp.Response r = c.send("GET /v1/trades HTTP/1.1\r\nHost: x\r\n"
+                            + "X-API-Key: it-key\r\n").read(); // headers never end
                     assertEquals(408, r.status());
                     assertEquals("REQUEST_TIMEOUT", code(r));
                     assertTrue(c.closedByServer());
                 }
                 try (RawHttp c = new RawHttp(gateway.port())) {
-                    RawHttp.Response r = c.send("POST /v1/trades HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    RawHttp.Response r = c.send("POST /v1/trades HTTP/1.1\r\nHost: x\r\n"
+                            + "X-API-Key: it-key\r\nContent-Type: application/json\r\n"
                             + "Content-Length: 10\r\n\r\n{\"a\"").read(); // body stops
                     assertEquals(408, r.status());
                     assertEquals("REQUEST_TIMEOUT", code(r));
                 }
                 try (RawHttp c = new RawHttp(gateway.port())) {
-                    assertEquals(200, c.send("GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\n\r\n")
+                    assertEquals(200, c.send("GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\n"
+                            + "X-API-Key: it-key\r\n\r\n")
                             .read().status());
                     assertTrue(c.closedByServer()); // idle keep-alive connection closed, quietly
                 }
@@ -122,11 +131,13 @@ class FailuresTest {
         }
         Gateway gateway = TestGateway.start("upstreams: {trade: {endpoints: [127.0.0.1:" + closedPort + "]}}\n");
         try (RawHttp c = new RawHttp(gateway.port())) {
-            RawHttp.Response r = c.send("GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            RawHttp.Response r = c.send("GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\n"
+                    + "X-API-Key: it-key\r\n\r\n").read();
             assertEquals(502, r.status());
             assertEquals("BAD_GATEWAY", code(r));
             // The task upstream (demo) is unaffected, on the same connection.
-            assertEquals(200, c.send("GET /v1/tasks/tsk_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+            assertEquals(200, c.send("GET /v1/tasks/tsk_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\n"
+                    + "X-API-Key: it-key\r\n\r\n").read().status());
         } finally {
             gateway.close();
         }
@@ -137,7 +148,7 @@ class FailuresTest {
         try (TestUpstream upstream = new TestUpstream()) {
             Gateway gateway = TestGateway.startWith(upstream, "responseTimeout: 300ms", "");
             try (RawHttp c = new RawHttp(gateway.port())) {
-                String get = "GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\n\r\n";
+                String get = "GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\nX-API-Key: it-key\r\n\r\n";
                 upstream.mode = TestUpstream.Mode.GARBAGE;
                 RawHttp.Response garbage = c.send(get).read();
                 assertEquals(502, garbage.status(), garbage.headers() + " " + garbage.text());
@@ -161,7 +172,7 @@ class FailuresTest {
         try (TestUpstream upstream = new TestUpstream()) {
             Gateway gateway = TestGateway.startWith(upstream, "");
             try (RawHttp c = new RawHttp(gateway.port())) {
-                String get = "GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\n\r\n";
+                String get = "GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\nX-API-Key: it-key\r\n\r\n";
                 upstream.mode = TestUpstream.Mode.ANSWER_THEN_CLOSE; // keep-alive answer, then a silent close
                 for (int i = 0; i < 5; i++) {
                     assertEquals(200, c.send(get).read().status());
@@ -190,7 +201,7 @@ class FailuresTest {
         try (TestUpstream upstream = new TestUpstream()) {
             Gateway gateway = TestGateway.startWith(upstream, "");
             try (RawHttp c = new RawHttp(gateway.port())) {
-                String get = "GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\n\r\n";
+                String get = "GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\nX-API-Key: it-key\r\n\r\n";
                 upstream.responder = r -> {
                     var resp = TestUpstream.json(io.netty.handler.codec.http.HttpResponseStatus.OK, "{}");
                     resp.headers().set("connection", "close"); // the upstream closes after answering

@@ -62,7 +62,7 @@ final class GatewayProcess implements AutoCloseable {
     static GatewayProcess gateway(List<String> jvmArgs, String configYaml) throws Exception {
         Path config = Files.createTempFile("gateway-test", ".yaml");
         Files.writeString(config, "listener: {host: 127.0.0.1, port: 0}\nadmin: {host: 127.0.0.1, port: 0}\n"
-                + configYaml);
+                + TestGateway.CREDENTIALS + configYaml);
         config.toFile().deleteOnExit();
         return new GatewayProcess(jvmArgs, List.of("--config", config.toString()), GATEWAY);
     }

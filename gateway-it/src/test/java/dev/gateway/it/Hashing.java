@@ -44,7 +44,8 @@ final class Hashing {
 
     /** PUTs {@code size} pseudo-random bytes with a Content-Length; returns their digest after a 201. */
     static String uploadRandom(RawHttp c, String path, long size, long seed) throws IOException {
-        c.send("PUT " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+        c.send("PUT " + path + " HTTP/1.1\r\nHost: x\r\n"
+                + "X-API-Key: it-key\r\nContent-Type: application/octet-stream\r\nContent-Length: "
                 + size + "\r\n\r\n");
         MessageDigest sha = sha();
         Random random = new Random(seed);
@@ -90,7 +91,7 @@ final class Hashing {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (true) {
             try (RawHttp c = new RawHttp(adminPort)) {
-                RawHttp.Response r = c.send("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n").read();
+                RawHttp.Response r = c.send("GET /readyz HTTP/1.1\r\nHost: x\r\nX-API-Key: it-key\r\n\r\n").read();
                 if (r.status() == 200 || System.nanoTime() > deadline) {
                     return r;
                 }

@@ -50,7 +50,8 @@ class HostileBodiesTest {
 
     private static RawHttp.Response post(String contentType, byte[] body) throws Exception {
         try (RawHttp c = new RawHttp(gateway.port())) {
-            c.send("POST /v1/trades HTTP/1.1\r\nHost: gw\r\n" + (contentType == null ? "" : "Content-Type: "
+            c.send("POST /v1/trades HTTP/1.1\r\nHost: gw\r\n"
+                    + "X-API-Key: it-key\r\n" + (contentType == null ? "" : "Content-Type: "
                     + contentType + "\r\n") + "Content-Length: " + body.length + "\r\n\r\n");
             c.send(body);
             return c.read();
@@ -132,7 +133,7 @@ class HostileBodiesTest {
         assertRefused(postJson(bytes(VALID + "} trailing")), 400, "MALFORMED_BODY", null);
         assertRefused(postJson(new byte[0]), 400, "VALIDATION_FAILED", "\"location\":\"body\"");
         try (RawHttp c = new RawHttp(gateway.port())) { // announced 100 bytes, sends 10, then waits
-            c.send("POST /v1/trades HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
+            c.send("POST /v1/trades HTTP/1.1\r\nHost: gw\r\nX-API-Key: it-key\r\nContent-Type: application/json\r\n"
                     + "Content-Length: 100\r\n\r\n{\"clientOr");
             RawHttp.Response r = c.read();
             assertEquals(408, r.status());
@@ -145,7 +146,8 @@ class HostileBodiesTest {
     void timeoutsShorterThanKeepAliveStillFireOnTime() throws Exception {
         // The connection's clock is first set for the 65 s keep-alive; each phase must pull it forward.
         try (RawHttp c = new RawHttp(gateway.port())) {
-            c.send("GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: gw\r\nX-Slow: "); // never ends
+            c.send("GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: gw\r\n"
+                    + "X-API-Key: it-key\r\nX-Slow: "); // never ends
             RawHttp.Response r = c.read();
             assertEquals(408, r.status());
         }
@@ -155,7 +157,7 @@ class HostileBodiesTest {
     void oversizedBodiesAre413BeforeAnyOfItIsRead() throws Exception {
         try (RawHttp c = new RawHttp(gateway.port())) {
             // Only the head is sent: the answer comes from Content-Length alone.
-            c.send("POST /v1/trades HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
+            c.send("POST /v1/trades HTTP/1.1\r\nHost: gw\r\nX-API-Key: it-key\r\nContent-Type: application/json\r\n"
                     + "Content-Length: 1048577\r\n\r\n");
             RawHttp.Response r = c.read();
             assertEquals(413, r.status());
@@ -163,7 +165,7 @@ class HostileBodiesTest {
             assertEquals("close", r.header("connection")); // a mebibyte unread: the framing is lost
         }
         try (RawHttp c = new RawHttp(gateway.port())) { // chunked: counted as it arrives
-            c.send("POST /v1/trades HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
+            c.send("POST /v1/trades HTTP/1.1\r\nHost: gw\r\nX-API-Key: it-key\r\nContent-Type: application/json\r\n"
                     + "Transfer-Encoding: chunked\r\n\r\n");
             String chunk = "a".repeat(64 * 1024);
             for (int i = 0; i < 17; i++) {
@@ -179,6 +181,7 @@ class HostileBodiesTest {
     void aStreamedUploadOverItsLimitIsCutAnd413() throws Exception {
         try (RawHttp c = new RawHttp(gateway.port())) {
             c.send("PUT /v1/tasks/tsk_abcdefghij0123456789/artifacts/big.bin HTTP/1.1\r\nHost: gw\r\n"
+                    + "X-API-Key: it-key\r\n"
                     + "Content-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
             byte[] chunk = new byte[16 * 1024];
             for (int i = 0; i < 5; i++) { // 80 KiB against a 64 KiB limit
@@ -224,7 +227,8 @@ class HostileBodiesTest {
             }
             try (RawHttp c = new RawHttp(gateway.port())) {
                 for (int i = 0; i < 300; i++) {
-                    RawHttp.Response r = c.send("GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: gw\r\n\r\n")
+                    RawHttp.Response r = c.send("GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: gw\r\n"
+                            + "X-API-Key: it-key\r\n\r\n")
                             .read();
                     assertEquals(200, r.status());
                 }

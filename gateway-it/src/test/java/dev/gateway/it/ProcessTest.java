@@ -32,7 +32,7 @@ class ProcessTest {
             String sha;
             try (RawHttp c = new RawHttp(gw.port)) {
                 sha = Hashing.uploadRandom(c, path, size, 256);
-                c.send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+                c.send("GET " + path + " HTTP/1.1\r\nHost: x\r\nX-API-Key: it-key\r\n\r\n");
                 RawHttp.Response head = c.readHead();
                 assertEquals(200, head.status());
                 assertEquals(String.valueOf(size), head.header("content-length"));
@@ -54,9 +54,11 @@ class ProcessTest {
                 RawHttp upload = new RawHttp(gw.port);
                 RawHttp idle = new RawHttp(gw.port)) {
             assertEquals(200, Hashing.awaitReady(gw.adminPort).status());
-            assertEquals(200, idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+            assertEquals(200, idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                    + "X-API-Key: it-key\r\n\r\n").read().status());
             // In flight: an upload whose second half the test holds back until the drain is under way.
             upload.send("PUT /v1/tasks/tsk_abcdefghij0123456789/artifacts/eod.csv HTTP/1.1\r\nHost: x\r\n"
+                    + "X-API-Key: it-key\r\n"
                     + "Content-Type: application/octet-stream\r\nContent-Length: " + artifact.length + "\r\n\r\n");
             upload.send(java.util.Arrays.copyOf(artifact, 100_000));
 
@@ -66,7 +68,8 @@ class ProcessTest {
             RawHttp.Response ready = awaitNotReady(gw.adminPort);
             assertEquals("not_ready", JSON.readTree(ready.body()).get("status").asText());
             awaitListenerClosed(gw.port);
-            RawHttp.Response refused = idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            RawHttp.Response refused = idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                    + "X-API-Key: it-key\r\n\r\n").read();
             assertEquals(503, refused.status());
             assertEquals("DRAINING", JSON.readTree(refused.body()).get("error").get("code").asText());
             assertEquals("close", refused.header("connection"));
@@ -87,7 +90,7 @@ class ProcessTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         while (true) {
             try (RawHttp admin = new RawHttp(adminPort)) {
-                RawHttp.Response r = admin.send("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n").read();
+                RawHttp.Response r = admin.send("GET /readyz HTTP/1.1\r\nHost: x\r\nX-API-Key: it-key\r\n\r\n").read();
                 if (r.status() == 503) {
                     return r;
                 }

@@ -43,7 +43,7 @@ class ResponseValidationTest {
 
     private static RawHttp.Response get(String path) throws Exception {
         try (RawHttp c = new RawHttp(gateway.port())) {
-            return c.send("GET " + path + " HTTP/1.1\r\nHost: gw\r\n\r\n").read();
+            return c.send("GET " + path + " HTTP/1.1\r\nHost: gw\r\nX-API-Key: it-key\r\n\r\n").read();
         }
     }
 

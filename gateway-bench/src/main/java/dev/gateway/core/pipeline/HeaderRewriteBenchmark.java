@@ -1,5 +1,10 @@
 package dev.gateway.core.pipeline;
 
+import dev.gateway.core.auth.Authenticator;
+import dev.gateway.core.auth.Principal;
+import dev.gateway.core.auth.Unauthenticated;
+import dev.gateway.core.config.AuthConfig;
+import dev.gateway.core.config.GatewayConfig;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpMethod;
@@ -31,6 +36,20 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class HeaderRewriteBenchmark {
     private static final AsciiString UPSTREAM = AsciiString.cached("10.0.0.7:9001");
+    /** An authenticated caller, as every request to a secured operation has: three identity headers. */
+    private static final Principal CALLER = caller();
+
+    private static Principal caller() {
+        AuthConfig auth = GatewayConfig.fromYaml("auth: {apiKeys: {desk-7: {"
+                + "sha256: b0962662e937d44c699c8305d90cbf190b3150c59b13863d1380b5cc3c711bb7, "
+                + "scopes: [trades:read, trades:write]}}}",
+                "benchmark").auth();
+        try {
+            return Authenticator.create(auth, null).authenticate(null, "bench-key");
+        } catch (Unauthenticated e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     @Benchmark
     public HttpRequest requestToUpstream() {
@@ -39,7 +58,7 @@ public class HeaderRewriteBenchmark {
                 .set("content-type", "application/json").set("content-length", "212")
                 .set("authorization", "Bearer abc.def.ghi").set("idempotency-key", "k-0123456789")
                 .set("x-request-id", "01JD3ZQ4N8X5T7R2M9K6P1W0YB").set("connection", "keep-alive");
-        ForwardedHeaders.toUpstream(r, "/v1/trades", "10.1.2.3", UPSTREAM);
+        ForwardedHeaders.toUpstream(r, "/v1/trades", "10.1.2.3", UPSTREAM, CALLER);
         return r;
     }
 

@@ -51,6 +51,29 @@ final class ConfigReader {
         return out;
     }
 
+    /** A map of names chosen by the user to strings (key ids to secrets, say). */
+    Map<String, String> stringEntries(String key) {
+        JsonNode map = value(key);
+        Map<String, String> out = new LinkedHashMap<>();
+        if (map.isMissingNode() || map.isNull()) {
+            return out;
+        }
+        if (!map.isObject()) {
+            throw new ConfigException(where(qualified(key)) + "expected a map");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getValue().isNull()) {
+                continue; // removed with ~
+            }
+            if (!e.getValue().isTextual()) {
+                throw new ConfigException(where(qualified(key) + "." + e.getKey()) + "expected a string");
+            }
+            out.put(e.getKey(), e.getValue().asText());
+        }
+        return out;
+    }
+
     List<ConfigReader> list(String key) {
         JsonNode list = value(key);
         List<ConfigReader> out = new ArrayList<>();
@@ -107,6 +130,22 @@ final class ConfigReader {
             throw new ConfigException(where(qualified(key)) + "must be between " + min + " and " + max + ", got " + i);
         }
         return i;
+    }
+
+    /** A number that may have a fraction ({@code 0.5}), within [min, max]. */
+    double decimal(String key, double dflt, double min, double max) {
+        JsonNode v = value(key);
+        if (v.isMissingNode() || v.isNull()) {
+            return dflt;
+        }
+        if (!v.isNumber()) {
+            throw new ConfigException(where(qualified(key)) + "expected a number, got '" + v.asText() + "'");
+        }
+        double d = v.doubleValue();
+        if (!(d >= min && d <= max)) {
+            throw new ConfigException(where(qualified(key)) + "must be between " + min + " and " + max + ", got " + d);
+        }
+        return d;
     }
 
     boolean bool(String key, boolean dflt) {

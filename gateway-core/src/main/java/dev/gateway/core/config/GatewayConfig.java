@@ -30,12 +30,15 @@ public record GatewayConfig(
         Shutdown shutdown,
         Map<String, UpstreamConfig> upstreams,
         List<RouteConfig> routes,
-        Map<String, OperationConfig> operations) {
+        Map<String, OperationConfig> operations,
+        AuthConfig auth,
+        Map<String, RateLimitConfig> rateLimits) {
 
     /** Endpoint value that stands for the in-process demo upstream of that service. */
     public static final String DEMO_ENDPOINT = "demo";
 
     private static final String DEFAULTS = "gateway-defaults.yaml";
+    private static final String DEMO = "gateway-demo.yaml";
     /** Strict about duplicate keys: a setting given twice is a mistake, not a silent override. */
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
@@ -47,6 +50,8 @@ public record GatewayConfig(
         upstreams = Collections.unmodifiableMap(new LinkedHashMap<>(upstreams));
         routes = List.copyOf(routes);
         operations = Collections.unmodifiableMap(new LinkedHashMap<>(operations));
+        Objects.requireNonNull(auth);
+        rateLimits = Collections.unmodifiableMap(new LinkedHashMap<>(rateLimits));
     }
 
     public record Listener(String host, int port) {
@@ -85,12 +90,33 @@ public record GatewayConfig(
             Long maxBodyBytes, String responseValidation) {
     }
 
+    /**
+     * Per-caller token buckets for the operations of one upstream, reads ({@code GET}, {@code HEAD}) and
+     * writes apart; {@code null} where that kind is not limited.
+     */
+    public record RateLimitConfig(String upstream, Bucket read, Bucket write) {
+    }
+
+    /** Refills {@code perSecond} tokens a second up to {@code burst}; a request takes one. */
+    public record Bucket(double perSecond, int burst) {
+    }
+
     /** How upstream responses are checked against the contract's response schemas. */
     public static final List<String> RESPONSE_VALIDATION_MODES = List.of("off", "log", "enforce");
 
-    /** The defaults alone: the demo setup that {@code java -jar gateway.jar} starts. */
+    /** The defaults alone: no credentials are accepted. */
     public static GatewayConfig defaults() {
         return fromTree(loadDefaults());
+    }
+
+    /**
+     * What {@code java -jar gateway.jar} starts with no {@code --config}: the defaults and the demo's
+     * credentials ({@code gateway-demo.yaml}, for local use only).
+     */
+    public static GatewayConfig demo() {
+        ObjectNode merged = loadDefaults();
+        merge(merged, (ObjectNode) readResource(DEMO));
+        return fromTree(merged);
     }
 
     public static GatewayConfig load(Path file) {
@@ -128,13 +154,17 @@ public record GatewayConfig(
     }
 
     private static ObjectNode loadDefaults() {
-        try (InputStream in = GatewayConfig.class.getClassLoader().getResourceAsStream(DEFAULTS)) {
+        return (ObjectNode) readResource(DEFAULTS);
+    }
+
+    private static JsonNode readResource(String name) {
+        try (InputStream in = GatewayConfig.class.getClassLoader().getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException(DEFAULTS + " is missing from the class path");
+                throw new IllegalStateException(name + " is missing from the class path");
             }
-            return (ObjectNode) YAML.readTree(in);
+            return YAML.readTree(in);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read " + DEFAULTS, e);
+            throw new IllegalStateException("cannot read " + name, e);
         }
     }
 
@@ -189,9 +219,33 @@ public record GatewayConfig(
                     o.duration("idleTimeout", null), max < 0 ? null : max, responseValidation(o, null)));
             o.rejectUnknownKeys();
         });
+        AuthConfig auth = AuthConfig.read(root.child("auth"));
+        Map<String, RateLimitConfig> rateLimits = new LinkedHashMap<>();
+        root.entries("rateLimits").forEach((name, l) -> {
+            if (!upstreams.containsKey(name)) {
+                throw new ConfigException("setting '" + l.path() + "' names no upstream in 'upstreams' (drop it with "
+                        + "'rateLimits: {" + name + ": ~}')");
+            }
+            rateLimits.put(name, new RateLimitConfig(name, bucket(l.child("read")), bucket(l.child("write"))));
+            l.rejectUnknownKeys();
+        });
         root.rejectUnknownKeys();
         return new GatewayConfig(listener, admin, contract.isEmpty() ? null : contract, eventLoops, allocator,
-                client, shutdown, upstreams, routes, operations);
+                client, shutdown, upstreams, routes, operations, auth, rateLimits);
+    }
+
+    private static Bucket bucket(ConfigReader r) {
+        double perSecond = r.decimal("perSecond", -1, 0.001, 1e9);
+        int burst = r.integer("burst", -1, 1, 1_000_000_000);
+        r.rejectUnknownKeys();
+        if (perSecond < 0 && burst < 0) {
+            return null; // not given, or removed with ~: that kind is not limited
+        }
+        if (perSecond < 0 || burst < 0) {
+            throw r.error(perSecond < 0 ? "perSecond" : "burst", "is required beside "
+                    + (perSecond < 0 ? "burst" : "perSecond"));
+        }
+        return new Bucket(perSecond, burst);
     }
 
     private static Listener listener(ConfigReader r) {

@@ -70,6 +70,8 @@ public final class Contract {
             throw new ContractException(origin + ": no 'paths' object at /paths");
         }
         List<String> globalScopes = List.of();
+        // As OpenAPI has it: no security anywhere means none; the gateway warns at start of every open operation.
+        boolean securedByDefault = requiresSomething(doc.get("security"), false);
         SchemaLint.check(doc, origin);
         List<Operation> operations = new ArrayList<>();
         Map<String, String> pointers = new HashMap<>();
@@ -102,10 +104,30 @@ public final class Contract {
                 }
                 pointers.put(id.asText(), pointer);
                 operations.add(new Operation(id.asText(),
-                        HttpMethod.valueOf(op.getKey().toUpperCase(Locale.ROOT)), template, scopes));
+                        HttpMethod.valueOf(op.getKey().toUpperCase(Locale.ROOT)), template, scopes,
+                        requiresSomething(op.getValue().get("security"), securedByDefault)));
             }
         }
         return new Contract(origin, doc, operations, pointers);
+    }
+
+    /**
+     * Whether a {@code security} list asks for credentials: absent means the inherited answer; {@code []},
+     * or an alternative with no scheme ({@code - {}}), means anyone may call.
+     */
+    private static boolean requiresSomething(JsonNode security, boolean inherited) {
+        if (security == null || security.isNull()) {
+            return inherited;
+        }
+        if (security.isEmpty()) {
+            return false;
+        }
+        for (JsonNode alternative : security) {
+            if (alternative.isObject() && alternative.isEmpty()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

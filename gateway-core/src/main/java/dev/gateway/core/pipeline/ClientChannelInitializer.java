@@ -1,7 +1,9 @@
 package dev.gateway.core.pipeline;
 
 import dev.gateway.core.admin.Probes;
+import dev.gateway.core.auth.Authenticator;
 import dev.gateway.core.config.GatewayConfig.ClientLimits;
+import dev.gateway.core.ratelimit.RateLimiter;
 import dev.gateway.core.route.RouteTable;
 import dev.gateway.core.upstream.UpstreamPools;
 import io.netty.channel.Channel;
@@ -13,8 +15,8 @@ import io.netty.handler.flow.FlowControlHandler;
 
 /**
  * Builds a client connection's pipeline:
- * timeouts, HTTP/1.1 codec, flow control, exchange start, request guard, routing, contract validation,
- * proxy.
+ * timeouts, HTTP/1.1 codec, flow control, exchange start, request guard, routing, authentication,
+ * rate limiting, contract validation, proxy.
  */
 public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
     /** Body chunks are forwarded as the decoder cuts them; this bounds one chunk. */
@@ -25,9 +27,13 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     private final RouteTable routes;
     private final Probes probes;
     private final UpstreamPools pools;
+    private final Authenticator authenticator;
+    private final RateLimiter rateLimiter;
 
     public ClientChannelInitializer(ClientLimits limits, ServerState state, RouteTable routes, Probes probes,
-            UpstreamPools pools) {
+            UpstreamPools pools, Authenticator authenticator, RateLimiter rateLimiter) {
+        this.authenticator = authenticator;
+        this.rateLimiter = rateLimiter;
         this.limits = limits;
         this.state = state;
         this.routes = routes;
@@ -51,6 +57,8 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         p.addLast("exchange", exchanges);
         p.addLast("guard", new RequestGuard(exchanges));
         p.addLast("routing", new Routing(exchanges, routes, probes));
+        p.addLast("auth", new Authentication(exchanges, authenticator));
+        p.addLast("ratelimit", new RateLimiting(exchanges, rateLimiter));
         p.addLast("contract", new ContractValidation(exchanges));
         p.addLast("proxy", new ProxyHandler(exchanges, pools));
     }

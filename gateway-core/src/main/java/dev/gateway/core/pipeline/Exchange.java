@@ -3,6 +3,7 @@ package dev.gateway.core.pipeline;
 import dev.gateway.codec.ErrorCode;
 import dev.gateway.codec.ErrorResponses;
 import dev.gateway.codec.RequestTarget;
+import dev.gateway.core.auth.Principal;
 import dev.gateway.core.route.RoutedOperation;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -22,6 +23,8 @@ public final class Exchange {
     final boolean clientSpeaks11;
     RequestTarget target;
     RoutedOperation operation;
+    /** Who is calling, once {@link Authentication} has said; {@code null} for open operations. */
+    Principal principal;
 
     boolean requestComplete;
     boolean responseStarted;
@@ -58,6 +61,10 @@ public final class Exchange {
 
     public RoutedOperation operation() {
         return operation;
+    }
+
+    public Principal principal() {
+        return principal;
     }
 
     /** Close the client connection once this response is written (framing lost, draining, …). */

@@ -1,6 +1,7 @@
 package dev.gateway.core.pipeline;
 
 import dev.gateway.codec.HopByHopHeaders;
+import dev.gateway.core.auth.Principal;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -20,6 +21,9 @@ final class ForwardedHeaders {
     static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
     static final AsciiString X_API_KEY = AsciiString.cached("x-api-key");
+    static final AsciiString X_AUTH_SUBJECT = AsciiString.cached("x-auth-subject");
+    static final AsciiString X_AUTH_SCOPES = AsciiString.cached("x-auth-scopes");
+    static final AsciiString X_AUTH_METHOD = AsciiString.cached("x-auth-method");
     private static final AsciiString X_AUTH_PREFIX = AsciiString.cached("x-auth-");
     private static final AsciiString HTTP = AsciiString.cached("http");
 
@@ -29,9 +33,12 @@ final class ForwardedHeaders {
     /**
      * Rewrites the client's request in place for the upstream: the gateway's own framing, no
      * hop-by-hop headers, no credentials, no client-made identity headers, the forwarding trail, and
-     * {@code Host} set to the upstream's own host:port.
+     * {@code Host} set to the upstream's own host:port; then who the caller is, when it authenticated.
+     *
+     * @param caller the authenticated caller, or {@code null}
      */
-    static void toUpstream(HttpRequest request, String uri, CharSequence clientAddress, AsciiString upstreamHost) {
+    static void toUpstream(HttpRequest request, String uri, CharSequence clientAddress, AsciiString upstreamHost,
+            Principal caller) {
         HttpHeaders h = request.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
         String clientHost = h.get(HttpHeaderNames.HOST);
@@ -40,6 +47,11 @@ final class ForwardedHeaders {
         h.remove(HttpHeaderNames.AUTHORIZATION);
         h.remove(X_API_KEY);
         removeClientIdentity(h);
+        if (caller != null) {
+            h.set(X_AUTH_SUBJECT, caller.subject());
+            h.set(X_AUTH_SCOPES, caller.scopeHeader());
+            h.set(X_AUTH_METHOD, caller.method());
+        }
 
         String forwardedFor = h.get(X_FORWARDED_FOR);
         h.set(X_FORWARDED_FOR, forwardedFor == null || forwardedFor.isBlank()

@@ -74,7 +74,8 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
     }
 
     void start(HttpRequest request) {
-        ForwardedHeaders.toUpstream(request, ex.target.uri(), clientAddress, pool.endpoint().hostHeader());
+        ForwardedHeaders.toUpstream(request, ex.target.uri(), clientAddress, pool.endpoint().hostHeader(),
+                ex.principal);
         head = request;
         acquiring = true;
         pool.acquire(this); // most often answered at once, from the idle connections

@@ -3,6 +3,7 @@ package dev.gateway.core.route;
 import dev.gateway.core.contract.Operation;
 import dev.gateway.core.contract.RequestRules;
 import dev.gateway.core.contract.ResponseRules;
+import dev.gateway.core.ratelimit.RateClass;
 import dev.gateway.core.upstream.Upstream;
 import java.time.Duration;
 
@@ -16,14 +17,21 @@ import java.time.Duration;
  * @param rules what the contract asks of its requests; {@code null} where nothing is checked
  * @param responseValidation {@code off}, {@code log} or {@code enforce}
  * @param responses the response schemas when responses are checked, else {@code null}
+ * @param rateClass the bucket each caller's requests are counted in, or {@code null} when not limited
  */
 public record RoutedOperation(
         Operation operation, Upstream upstream, LocalEndpoint local, Duration responseTimeout, Duration idleTimeout,
-        RequestRules rules, String responseValidation, ResponseRules responses) {
+        RequestRules rules, String responseValidation, ResponseRules responses, RateClass rateClass) {
 
     public RoutedOperation(Operation operation, Upstream upstream, LocalEndpoint local, Duration responseTimeout,
             Duration idleTimeout) {
-        this(operation, upstream, local, responseTimeout, idleTimeout, null, "off", null);
+        this(operation, upstream, local, responseTimeout, idleTimeout, null, "off", null, null);
+    }
+
+    /** The same, answering with these response schemas. */
+    public RoutedOperation withResponses(ResponseRules checked) {
+        return new RoutedOperation(operation, upstream, local, responseTimeout, idleTimeout, rules,
+                responseValidation, checked, rateClass);
     }
 
     /** Upstream JSON responses are held until checked, and a mismatch is answered with 502. */

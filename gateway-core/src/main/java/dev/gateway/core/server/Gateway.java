@@ -2,6 +2,7 @@ package dev.gateway.core.server;
 
 import dev.gateway.core.admin.AdminHandler;
 import dev.gateway.core.admin.Probes;
+import dev.gateway.core.auth.Authenticator;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.GatewayConfig.OperationConfig;
@@ -16,6 +17,9 @@ import dev.gateway.core.demo.DemoUpstreams;
 import dev.gateway.core.net.Transport;
 import dev.gateway.core.pipeline.ClientChannelInitializer;
 import dev.gateway.core.pipeline.ServerState;
+import dev.gateway.core.ratelimit.LocalRateLimiter;
+import dev.gateway.core.ratelimit.RateClass;
+import dev.gateway.core.ratelimit.RateLimiter;
 import dev.gateway.core.route.Route;
 import dev.gateway.core.route.RouteTable;
 import dev.gateway.core.route.RoutedOperation;
@@ -49,6 +53,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -56,6 +62,9 @@ import org.apache.logging.log4j.Logger;
 /** A running gateway: its listeners, event loops, upstream pools and (optionally) demo upstreams. */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(Gateway.class);
+
+    /** How often callers whose buckets have refilled are dropped. */
+    private static final Duration RATE_SWEEP = Duration.ofSeconds(10);
 
     private final GatewayConfig config;
     private final ServerState state = new ServerState();
@@ -65,6 +74,10 @@ public final class Gateway implements AutoCloseable {
     private EventLoopGroup adminLoop;
     private UpstreamPools pools;
     private HealthProbe health;
+    /** JWKS refreshes and the rate limiter's sweep: work that must never run on an event loop. */
+    private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
+            new DefaultThreadFactory("gateway-background", true));
+    private RateLimiter rateLimiter;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private Channel listener;
     private Channel adminListener;
@@ -80,6 +93,15 @@ public final class Gateway implements AutoCloseable {
         try {
             this.upstreams = upstreams(config, demo);
             RouteTable routes = routes(contract, config, upstreams);
+            Authenticator authenticator = Authenticator.create(config.auth(), background);
+            List<String> open = contract.operations().stream()
+                    .filter(o -> !o.secured() && !o.pathTemplate().equals("/healthz")
+                            && !o.pathTemplate().equals("/readyz"))
+                    .map(Operation::id).toList();
+            if (!open.isEmpty()) {
+                LOG.warn("the contract lets anyone call {} (no security, or security: [])", open);
+            }
+            this.rateLimiter = new LocalRateLimiter(rateClasses(config).size(), background, RATE_SWEEP);
             Transport transport = Transport.best();
             ByteBufAllocator alloc = config.allocator().equals("adaptive")
                     ? new AdaptiveByteBufAllocator() : PooledByteBufAllocator.DEFAULT;
@@ -92,7 +114,7 @@ public final class Gateway implements AutoCloseable {
             Probes probes = new Probes(upstreams, state::draining);
 
             ClientChannelInitializer pipeline = new ClientChannelInitializer(config.client(), state, routes, probes,
-                    pools);
+                    pools, authenticator, rateLimiter);
             this.listener = bind(new ServerBootstrap()
                     .group(io)
                     .channel(transport.serverChannel())
@@ -156,6 +178,10 @@ public final class Gateway implements AutoCloseable {
         if (demo != null) {
             demo.close();
         }
+        if (rateLimiter != null) {
+            rateLimiter.close();
+        }
+        background.shutdownNow();
     }
 
     /** Starts a gateway and returns once both listeners are bound. */
@@ -249,6 +275,8 @@ public final class Gateway implements AutoCloseable {
         if (demo != null) {
             demo.close();
         }
+        rateLimiter.close();
+        background.shutdownNow();
         LOG.info("gateway stopped");
     }
 
@@ -292,9 +320,10 @@ public final class Gateway implements AutoCloseable {
             }
             return contract.takesJsonBody(op) ? config.client().maxJsonBodyBytes() : config.client().maxBodyBytes();
         });
+        Map<String, RateClass> rateClasses = rateClasses(config);
         List<RoutedOperation> bound = new ArrayList<>();
         for (Operation op : contract.operations()) {
-            bound.add(bind(op, config, byName, rules.get(op.id())));
+            bound.add(bind(op, config, byName, rules.get(op.id()), rateClasses));
         }
         java.util.Set<String> checked = new java.util.HashSet<>();
         for (RoutedOperation r : bound) {
@@ -306,8 +335,7 @@ public final class Gateway implements AutoCloseable {
         Map<String, List<RoutedOperation>> byTemplate = new LinkedHashMap<>();
         for (RoutedOperation r : bound) {
             RoutedOperation withResponses = !responses.containsKey(r.operation().id()) ? r
-                    : new RoutedOperation(r.operation(), r.upstream(), r.local(), r.responseTimeout(),
-                            r.idleTimeout(), r.rules(), r.responseValidation(), responses.get(r.operation().id()));
+                    : r.withResponses(responses.get(r.operation().id()));
             byTemplate.computeIfAbsent(r.operation().pathTemplate(), t -> new ArrayList<>()).add(withResponses);
         }
         List<Route> routes = new ArrayList<>();
@@ -315,8 +343,23 @@ public final class Gateway implements AutoCloseable {
         return new RouteTable(routes);
     }
 
+    /** The rate classes of the configuration, by name ({@code trade.read}), indexed in file order. */
+    static Map<String, RateClass> rateClasses(GatewayConfig config) {
+        Map<String, RateClass> out = new LinkedHashMap<>();
+        config.rateLimits().forEach((upstream, limits) -> {
+            for (String kind : List.of("read", "write")) {
+                GatewayConfig.Bucket b = kind.equals("read") ? limits.read() : limits.write();
+                if (b != null) {
+                    String name = upstream + "." + kind;
+                    out.put(name, new RateClass(out.size(), name, b.perSecond(), b.burst()));
+                }
+            }
+        });
+        return out;
+    }
+
     private static RoutedOperation bind(Operation op, GatewayConfig config, Map<String, Upstream> upstreams,
-            RequestRules rules) {
+            RequestRules rules, Map<String, RateClass> rateClasses) {
         if (op.pathTemplate().equals("/healthz")) {
             return new RoutedOperation(op, null, LocalEndpoint.HEALTH, null, null);
         }
@@ -342,6 +385,8 @@ public final class Gateway implements AutoCloseable {
                 ? oc.responseTimeout() : upstream.config().responseTimeout();
         String validation = oc != null && oc.responseValidation() != null
                 ? oc.responseValidation() : best.responseValidation();
-        return new RoutedOperation(op, upstream, null, idle == null ? response : null, idle, rules, validation, null);
+        RateClass rateClass = rateClasses.get(upstream.name() + (op.isRead() ? ".read" : ".write"));
+        return new RoutedOperation(op, upstream, null, idle == null ? response : null, idle, rules, validation, null,
+                rateClass);
     }
 }

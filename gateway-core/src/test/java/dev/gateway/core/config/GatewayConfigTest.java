@@ -78,11 +78,65 @@ class GatewayConfigTest {
     void aNullEntryRemovesTheDefaultOne() {
         GatewayConfig c = GatewayConfig.fromYaml("upstreams: {task: ~}\n"
                 + "routes: [{prefix: /v1/trades, upstream: trade}]\n"
+                + "rateLimits: {task: ~}\n"
                 + "operations: {uploadArtifact: ~, downloadArtifact: ~}\n", "gw.yaml");
         assertEquals(List.of("trade"), List.copyOf(c.upstreams().keySet()));
         assertEquals(List.of("placeTradeBatch", "streamTaskEvents"), List.copyOf(c.operations().keySet()));
         // Without the route change, the default route to the removed upstream is the error.
-        assertTrue(error("upstreams: {task: ~}").contains("names no upstream in 'upstreams': 'task'"));
+        assertTrue(error("upstreams: {task: ~}\nrateLimits: {task: ~}").contains(
+                "names no upstream in 'upstreams': 'task'"));
+        assertTrue(error("upstreams: {task: ~}\nroutes: [{prefix: /v1/trades, upstream: trade}]").contains(
+                "setting 'rateLimits.task' names no upstream in 'upstreams' (drop it with 'rateLimits: {task: ~}')"));
+    }
+
+    @Test
+    void rateLimitsAndAuthDefaultsAreTheLegacyOnes() {
+        GatewayConfig c = GatewayConfig.defaults();
+        assertEquals(new GatewayConfig.Bucket(50, 100), c.rateLimits().get("trade").write());
+        assertEquals(new GatewayConfig.Bucket(200, 400), c.rateLimits().get("trade").read());
+        assertEquals(new GatewayConfig.Bucket(20, 40), c.rateLimits().get("task").write());
+        assertEquals(new GatewayConfig.Bucket(200, 400), c.rateLimits().get("task").read());
+        assertEquals(Duration.ofSeconds(30), c.auth().clockSkew());
+        assertEquals(8192, c.auth().maxTokenBytes());
+        assertTrue(c.auth().apiKeys().isEmpty() && !c.auth().acceptsTokens(), "the defaults accept no one");
+        AuthConfig demo = GatewayConfig.demo().auth();
+        assertEquals(List.of("demo"), List.copyOf(demo.apiKeys().keySet()));
+        assertEquals(List.of("demo"), List.copyOf(demo.hmacKeys().keySet()));
+        assertEquals(List.of("gateway-demo"), demo.issuers());
+        GatewayConfig readsFree = GatewayConfig.fromYaml("rateLimits: {trade: {read: ~}}", "gw.yaml");
+        assertEquals(null, readsFree.rateLimits().get("trade").read());
+        assertEquals(new GatewayConfig.Bucket(50, 100), readsFree.rateLimits().get("trade").write());
+    }
+
+    @Test
+    void secretsComeFromTheFileTheEnvironmentOrTheValue(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = dir.resolve("secret");
+        java.nio.file.Files.writeString(file, "s".repeat(40) + "\n");
+        AuthConfig a = GatewayConfig.fromYaml("auth: {issuers: [me], hmacKeys: {f: 'file:" + file + "', v: '"
+                + "v".repeat(32) + "'}}", "gw.yaml").auth();
+        assertEquals("s".repeat(40), new String(a.hmacKeys().get("f"), java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(32, a.hmacKeys().get("v").length);
+        assertTrue(error("auth: {issuers: [me], hmacKeys: {k: short}}").contains(
+                "setting 'auth.hmacKeys.k' an HS256 secret must be at least 32 bytes, got 5"));
+        assertTrue(error("auth: {issuers: [me], hmacKeys: {k: 'env:GATEWAY_SURELY_UNSET_VARIABLE'}}").contains(
+                "names the environment variable GATEWAY_SURELY_UNSET_VARIABLE, which is not set"));
+        assertTrue(error("auth: {issuers: [me], hmacKeys: {k: 'file:" + dir.resolve("none") + "'}}").contains(
+                "setting 'auth.hmacKeys.k' cannot read"));
+        assertTrue(error("auth: {hmacKeys: {k: '" + "v".repeat(32) + "'}}").contains(
+                "setting 'auth.issuers' must list the accepted token issuers"));
+        assertTrue(error("auth: {apiKeys: {k: {sha256: my-secret-key}}}").contains(
+                "setting 'auth.apiKeys.k.sha256' must be the 64 hex digits of the key's SHA-256"));
+        assertTrue(error("auth: {jwksUrl: 'ftp://x'}").contains("must be an http:// or https:// URL"));
+        assertTrue(error("upstreams: {zeta: {endpoints: ['127.0.0.1:1']}}\nrateLimits: {zeta: {write: {perSecond: 5}}}")
+                .contains("setting 'rateLimits.zeta.write.burst' is required beside perSecond"));
+        assertTrue(error("rateLimits: {trade: {write: {perSecond: 0, burst: 1}}}").contains("must be between"));
+        assertTrue(error("rateLimits: {nowhere: {write: {perSecond: 1, burst: 1}}}").contains(
+                "'rateLimits.nowhere' names no upstream"));
+        AuthConfig env = GatewayConfig.fromYaml("auth: {issuers: [me], hmacKeys: {e: 'env:GATEWAY_TEST_HS256_SECRET'}}",
+                "gw.yaml").auth(); // set by the build (surefire's environmentVariables)
+        assertEquals("env-secret-for-tests-0123456789abcdef",
+                new String(env.hmacKeys().get("e"), java.nio.charset.StandardCharsets.UTF_8));
     }
 
     @Test

@@ -18,6 +18,24 @@ class ContractTest {
         assertEquals(HttpMethod.POST, place.method());
         assertEquals("/v1/trades", place.pathTemplate());
         assertEquals(List.of("trades:write"), place.requiredScopes());
+        for (Operation o : c.operations()) {
+            assertEquals(!o.pathTemplate().equals("/healthz") && !o.pathTemplate().equals("/readyz"), o.secured(),
+                    o.id() + ": only health is open (security: [])");
+        }
+    }
+
+    @Test
+    void securityIsInheritedAndAnEmptyListOrAlternativeOpensAnOperation() {
+        String yaml = "security: [{apiKey: []}]\npaths:\n"
+                + "  /a: {get: {operationId: a}}\n"
+                + "  /b: {get: {operationId: b, security: []}}\n"
+                + "  /c: {get: {operationId: c, security: [{apiKey: []}, {}]}}\n"
+                + "  /d: {get: {operationId: d, security: [{bearer: []}]}}\n";
+        Contract c = Contract.parse(yaml.getBytes(StandardCharsets.UTF_8), "api.yaml");
+        assertEquals(List.of(true, false, false, true), c.operations().stream().map(Operation::secured).toList());
+        Contract open = Contract.parse("paths:\n  /a: {get: {operationId: a}}\n".getBytes(StandardCharsets.UTF_8),
+                "api.yaml");
+        assertEquals(false, open.operations().get(0).secured(), "no security anywhere: open");
     }
 
     @Test

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class RouteTableTest {
     private static Route route(String template, HttpMethod... methods) {
         return new Route(template, java.util.Arrays.stream(methods)
-                .map(m -> new RoutedOperation(new Operation(m + template, m, template, List.of()), null, null, null, null))
+                .map(m -> new RoutedOperation(new Operation(m + template, m, template, List.of(), true), null, null, null, null))
                 .toList());
     }
 

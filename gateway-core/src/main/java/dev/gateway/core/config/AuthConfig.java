@@ -1,0 +1,150 @@
+package dev.gateway.core.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Who may call the operations whose contract security is not {@code []}: bearer JWTs (HS256 secrets,
+ * RS256/ES256 keys from JWK sets) and API keys.
+ *
+ * @param issuers accepted {@code iss} values; a JWT from any other issuer is refused
+ * @param audience when not {@code null}, a JWT's {@code aud} must contain it
+ * @param hmacKeys key id to HS256 secret (resolved: the bytes themselves)
+ * @param jwksFile RS256/ES256 public keys read at start, or {@code null}
+ * @param jwksUrl RS256/ES256 public keys fetched in the background, or {@code null}
+ * @param jwksMinRefresh an unknown key id refetches {@code jwksUrl} at most once per this
+ * @param tokenCacheSize verified tokens remembered (by SHA-256) until they expire
+ * @param apiKeys key name to its hash and scopes
+ */
+public record AuthConfig(
+        Duration clockSkew,
+        int maxTokenBytes,
+        List<String> issuers,
+        String audience,
+        Map<String, byte[]> hmacKeys,
+        Path jwksFile,
+        String jwksUrl,
+        Duration jwksRefresh,
+        Duration jwksMinRefresh,
+        int tokenCacheSize,
+        Map<String, ApiKey> apiKeys) {
+
+    /** HS256 is only as strong as its secret; nimbus refuses shorter ones too (RFC 7518 §3.2). */
+    public static final int MIN_SECRET_BYTES = 32;
+    /** What may go into {@code X-Auth-Subject} and {@code X-Auth-Scopes}: no controls, no separators. */
+    private static final Pattern NAME = Pattern.compile("[\\x21-\\x7e]{1,256}");
+
+    public AuthConfig {
+        issuers = List.copyOf(issuers);
+        hmacKeys = Collections.unmodifiableMap(new LinkedHashMap<>(hmacKeys));
+        apiKeys = Collections.unmodifiableMap(new LinkedHashMap<>(apiKeys));
+    }
+
+    /** @param sha256 the SHA-256 of the key (never the key itself) */
+    public record ApiKey(String name, byte[] sha256, List<String> scopes) {
+        public ApiKey {
+            scopes = List.copyOf(scopes);
+        }
+    }
+
+    /** Some way of accepting a JWT is configured. */
+    public boolean acceptsTokens() {
+        return !hmacKeys.isEmpty() || jwksFile != null || jwksUrl != null;
+    }
+
+    static AuthConfig read(ConfigReader r) {
+        Duration skew = r.durationOrZero("clockSkew", Duration.ofSeconds(30));
+        int maxToken = (int) Math.min(r.bytes("maxTokenSize", 8192), 1 << 20);
+        List<String> issuers = r.strings("issuers", List.of());
+        String audience = r.string("audience", "");
+        Map<String, byte[]> hmac = new LinkedHashMap<>();
+        r.stringEntries("hmacKeys").forEach((kid, v) -> hmac.put(kid, secret(r, "hmacKeys." + kid, v)));
+        String jwksFile = r.string("jwksFile", "");
+        String jwksUrl = r.string("jwksUrl", "");
+        if (!jwksUrl.isEmpty() && !jwksUrl.startsWith("https://") && !jwksUrl.startsWith("http://")) {
+            throw r.error("jwksUrl", "must be an http:// or https:// URL, got '" + jwksUrl + "'");
+        }
+        if (!jwksFile.isEmpty() && !Files.isReadable(Path.of(jwksFile))) {
+            throw r.error("jwksFile", "cannot read '" + jwksFile + "'");
+        }
+        Duration refresh = r.duration("jwksRefresh", Duration.ofMinutes(5));
+        Duration minRefresh = r.duration("jwksMinRefresh", Duration.ofMinutes(1));
+        int cacheSize = r.integer("tokenCacheSize", 10_000, 0, 10_000_000);
+        Map<String, ApiKey> keys = new LinkedHashMap<>();
+        r.entries("apiKeys").forEach((name, k) -> keys.put(name, apiKey(name, k)));
+        r.rejectUnknownKeys();
+
+        AuthConfig config = new AuthConfig(skew, maxToken, issuers, audience.isEmpty() ? null : audience, hmac,
+                jwksFile.isEmpty() ? null : Path.of(jwksFile), jwksUrl.isEmpty() ? null : jwksUrl, refresh,
+                minRefresh, cacheSize, keys);
+        if (config.acceptsTokens() && issuers.isEmpty()) {
+            throw r.error("issuers", "must list the accepted token issuers when hmacKeys, jwksFile or jwksUrl is set");
+        }
+        return config;
+    }
+
+    private static ApiKey apiKey(String name, ConfigReader k) {
+        if (!NAME.matcher(name).matches()) {
+            throw new ConfigException("setting '" + k.path() + "': a key name must be printable ASCII without spaces");
+        }
+        String hex = k.requiredString("sha256");
+        byte[] sha;
+        try {
+            sha = HexFormat.of().parseHex(hex);
+        } catch (IllegalArgumentException e) {
+            sha = new byte[0];
+        }
+        if (sha.length != 32) {
+            throw k.error("sha256", "must be the 64 hex digits of the key's SHA-256 (for example from "
+                    + "'printf %s KEY | sha256sum'), not the key");
+        }
+        List<String> scopes = k.strings("scopes", List.of());
+        for (String s : scopes) {
+            if (!NAME.matcher(s).matches()) {
+                throw k.error("scopes", "a scope must be printable ASCII without spaces, got '" + s + "'");
+            }
+        }
+        k.rejectUnknownKeys();
+        return new ApiKey(name, sha, scopes);
+    }
+
+    /**
+     * A secret given as {@code env:NAME} (an environment variable), {@code file:/path} (a file's content,
+     * one trailing newline dropped) or the secret itself.
+     */
+    private static byte[] secret(ConfigReader r, String setting, String value) {
+        String text;
+        if (value.startsWith("env:")) {
+            text = System.getenv(value.substring(4));
+            if (text == null) {
+                throw r.error(setting, "names the environment variable " + value.substring(4) + ", which is not set");
+            }
+        } else if (value.startsWith("file:")) {
+            try {
+                text = Files.readString(Path.of(value.substring(5)), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw r.error(setting, "cannot read " + value.substring(5) + ": " + e.getMessage());
+            }
+            if (text.endsWith("\n")) {
+                text = text.substring(0, text.length() - (text.endsWith("\r\n") ? 2 : 1));
+            }
+        } else {
+            text = value;
+        }
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length < MIN_SECRET_BYTES) {
+            throw r.error(setting, "an HS256 secret must be at least " + MIN_SECRET_BYTES + " bytes, got "
+                    + bytes.length);
+        }
+        return bytes;
+    }
+}
