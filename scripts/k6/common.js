@@ -2,9 +2,13 @@
 //   BASE_URL  gateway (or upstream) to drive, default http://127.0.0.1:8080
 //   VUS       concurrent virtual users (connections), default 64; the harness runs 64, 256 and 1024
 //   DURATION  how long to hold the load, default 15s
+//   API_KEY   the X-API-Key sent, default the key of scripts/load-gateway.yaml; start the gateway with
+//             scripts/run --config scripts/load-gateway.yaml (the demo credentials' rate limits, 200
+//             reads/s per caller, would answer most of a load test with 429)
 export const BASE_URL = __ENV.BASE_URL || 'http://127.0.0.1:8080';
 export const VUS = parseInt(__ENV.VUS || '64', 10);
 export const DURATION = __ENV.DURATION || '15s';
+export const API_KEY = __ENV.API_KEY || 'load-test-key-local-only';
 
 export const TRADE_ID = 'trd_abcdefghij0123456789';
 export const TRADE_BODY = JSON.stringify({

@@ -1,6 +1,7 @@
 package dev.gateway.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
@@ -180,8 +181,13 @@ class AuthTest {
                 valid().build().toString(), "AAAA")});
         cases.add(new Object[] {"HS512", Jwts.sign(JWSAlgorithm.HS512, "hs", valid().build(), Jwts.macSigner(
                 (Jwts.HMAC_SECRET + Jwts.HMAC_SECRET).getBytes(StandardCharsets.UTF_8)))});
+        cases.add(new Object[] {"unregistered algorithm", Jwts.raw("{\"alg\":\"evil-alg-<b>\",\"kid\":\"hs\"}",
+                valid().build().toString(), "AAAA")});
         return cases.stream().map(c -> dynamicTest((String) c[0], () -> {
-            assertUnauthenticated(get(GET, bearer((String) c[1])), true);
+            RawHttp.Response r = get(GET, bearer((String) c[1]));
+            assertUnauthenticated(r, true);
+            // The message says what is wrong without echoing what the caller put in the token.
+            assertFalse(r.text().toLowerCase(java.util.Locale.ROOT).contains("evil"), r.text());
         }));
     }
 

@@ -49,7 +49,11 @@ final class JwtVerifier {
         JWSHeader header = jwt.getHeader();
         JWSAlgorithm alg = header.getAlgorithm();
         if (!VerificationKeys.ACCEPTED.contains(alg)) {
-            throw invalid("token algorithm " + alg + " is not accepted");
+            // Named only when it is a registered JWS algorithm: the header is the caller's text.
+            boolean registered = JWSAlgorithm.Family.SIGNATURE.contains(alg)
+                    || JWSAlgorithm.Family.HMAC_SHA.contains(alg);
+            throw invalid(registered ? "token algorithm " + alg + " is not accepted"
+                    : "token algorithm is not accepted");
         }
         if (header.getCriticalParams() != null && !header.getCriticalParams().isEmpty()) {
             throw invalid("token has critical header parameters the gateway does not understand");

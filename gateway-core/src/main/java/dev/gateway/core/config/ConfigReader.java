@@ -36,25 +36,29 @@ final class ConfigReader {
 
     /** A map whose keys are names chosen by the user (upstreams, operations). */
     Map<String, ConfigReader> entries(String key) {
-        JsonNode map = value(key);
         Map<String, ConfigReader> out = new LinkedHashMap<>();
-        if (map.isMissingNode() || map.isNull()) {
-            return out;
-        }
-        if (!map.isObject()) {
-            throw new ConfigException(where(qualified(key)) + "expected a map");
-        }
-        for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            out.put(e.getKey(), new ConfigReader(e.getValue(), qualified(key) + "." + e.getKey()));
-        }
+        namedValues(key).forEach((name, value) -> out.put(name, new ConfigReader(value, qualified(key) + "." + name)));
         return out;
     }
 
     /** A map of names chosen by the user to strings (key ids to secrets, say). */
     Map<String, String> stringEntries(String key) {
-        JsonNode map = value(key);
         Map<String, String> out = new LinkedHashMap<>();
+        namedValues(key).forEach((name, value) -> {
+            if (value.isNull()) {
+                return; // removed with ~
+            }
+            if (!value.isTextual()) {
+                throw new ConfigException(where(qualified(key) + "." + name) + "expected a string");
+            }
+            out.put(name, value.asText());
+        });
+        return out;
+    }
+
+    private Map<String, JsonNode> namedValues(String key) {
+        JsonNode map = value(key);
+        Map<String, JsonNode> out = new LinkedHashMap<>();
         if (map.isMissingNode() || map.isNull()) {
             return out;
         }
@@ -63,13 +67,7 @@ final class ConfigReader {
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            if (e.getValue().isNull()) {
-                continue; // removed with ~
-            }
-            if (!e.getValue().isTextual()) {
-                throw new ConfigException(where(qualified(key) + "." + e.getKey()) + "expected a string");
-            }
-            out.put(e.getKey(), e.getValue().asText());
+            out.put(e.getKey(), e.getValue());
         }
         return out;
     }

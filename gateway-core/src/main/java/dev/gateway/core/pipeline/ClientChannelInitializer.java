@@ -32,13 +32,13 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
 
     public ClientChannelInitializer(ClientLimits limits, ServerState state, RouteTable routes, Probes probes,
             UpstreamPools pools, Authenticator authenticator, RateLimiter rateLimiter) {
-        this.authenticator = authenticator;
-        this.rateLimiter = rateLimiter;
         this.limits = limits;
         this.state = state;
         this.routes = routes;
         this.probes = probes;
         this.pools = pools;
+        this.authenticator = authenticator;
+        this.rateLimiter = rateLimiter;
     }
 
     @Override
