@@ -37,19 +37,25 @@ public final class Probes {
         return json(HttpResponseStatus.OK, alloc.buffer(HEALTHY.length).writeBytes(HEALTHY));
     }
 
-    /** 200 when every upstream has a reachable endpoint; 503 otherwise and from the moment shutdown begins. */
+    /**
+     * 200 when every upstream has an endpoint that passes its checks with its breaker not open; 503
+     * otherwise and from the moment shutdown begins. Each upstream is {@code up}, {@code down} (no
+     * endpoint passes its checks) or {@code open} (every breaker open).
+     */
     public FullHttpResponse readiness(ByteBufAllocator alloc) {
         boolean ready = !draining.getAsBoolean();
-        for (Upstream u : upstreams) {
-            ready &= u.up();
+        Upstream.State[] states = new Upstream.State[upstreams.size()];
+        for (int i = 0; i < states.length; i++) {
+            states[i] = upstreams.get(i).state();
+            ready &= states[i] == Upstream.State.UP;
         }
         ByteBuf body = alloc.buffer(96);
         try (JsonGenerator g = JSON.createGenerator((OutputStream) new ByteBufOutputStream(body))) {
             g.writeStartObject();
             g.writeStringField("status", ready ? "ready" : "not_ready");
             g.writeObjectFieldStart("upstreams");
-            for (Upstream u : upstreams) {
-                g.writeStringField(u.name(), u.up() ? "up" : "down");
+            for (int i = 0; i < states.length; i++) {
+                g.writeStringField(upstreams.get(i).name(), states[i].label());
             }
             g.writeEndObject();
             g.writeEndObject();

@@ -64,7 +64,8 @@ public record GatewayConfig(
             Duration bodyIdleTimeout,
             Duration keepAliveIdleTimeout,
             long maxJsonBodyBytes,
-            long maxBodyBytes) {
+            long maxBodyBytes,
+            int maxConnections) {
     }
 
     public record Shutdown(Duration drainDelay, Duration grace) {
@@ -77,12 +78,55 @@ public record GatewayConfig(
             Duration responseTimeout,
             int maxConnectionsPerEndpoint,
             int maxPendingAcquires,
+            int maxConcurrentRequests,
             Duration poolIdleTimeout,
-            Duration healthCheckInterval) {
+            HealthCheckConfig healthCheck,
+            BreakerConfig breaker,
+            EjectionConfig outlierEjection,
+            RetryConfig retries) {
     }
 
-    /** @param responseValidation {@code off}, {@code log} or {@code enforce} for the operations under it */
-    public record RouteConfig(String prefix, String upstream, String responseValidation) {
+    /**
+     * Active health checks of each endpoint.
+     *
+     * @param path {@code null}: a TCP connection is the check; else {@code GET path} must answer 2xx
+     */
+    public record HealthCheckConfig(String path, Duration interval, Duration timeout, int healthyThreshold,
+            int unhealthyThreshold) {
+    }
+
+    /**
+     * An endpoint's circuit breaker: it opens when, within {@code window}, at least {@code minimumCalls}
+     * calls were made and {@code failureRateThreshold} percent of them failed; after {@code openDelay} it
+     * lets {@code halfOpenPermits} trial calls through, and closes when they all succeed.
+     */
+    public record BreakerConfig(int failureRateThreshold, int minimumCalls, Duration window, Duration openDelay,
+            int halfOpenPermits) {
+    }
+
+    /**
+     * Passive outlier ejection: {@code consecutiveFailures} failures in a row (connect failures, 5xx,
+     * no answer) take an endpoint out of balancing for {@code baseEjectionTime} times the number of its
+     * recent ejections, at most {@code maxEjectionTime}; never more than {@code maxEjectionPercent} of an
+     * upstream's endpoints at once.
+     */
+    public record EjectionConfig(int consecutiveFailures, Duration baseEjectionTime, Duration maxEjectionTime,
+            int maxEjectionPercent) {
+    }
+
+    /**
+     * Retries of requests that failed before any of their bytes reached an upstream: at most
+     * {@code maxRetries} per request, and, per event loop over a 10 s window, at most
+     * {@code budgetPercent} percent of the requests plus {@code minRetriesPerWindow}.
+     */
+    public record RetryConfig(int maxRetries, int budgetPercent, int minRetriesPerWindow) {
+    }
+
+    /**
+     * @param responseValidation {@code off}, {@code log} or {@code enforce} for the operations under it
+     * @param totalTimeout request received to response headers, all attempts included (not for streams)
+     */
+    public record RouteConfig(String prefix, String upstream, String responseValidation, Duration totalTimeout) {
     }
 
     /** Per-operation overrides, keyed by the contract's operationId; {@code null} where not overridden. */
@@ -202,7 +246,7 @@ public record GatewayConfig(
         root.entries("upstreams").forEach((name, u) -> upstreams.put(name, upstream(name, u)));
         List<RouteConfig> routes = root.list("routes").stream().map(r -> {
             RouteConfig route = new RouteConfig(r.requiredString("prefix"), r.requiredString("upstream"),
-                    responseValidation(r, "off"));
+                    responseValidation(r, "off"), r.duration("totalTimeout", Duration.ofSeconds(10)));
             if (!route.prefix().startsWith("/")) {
                 throw r.error("prefix", "must start with '/'");
             }
@@ -262,7 +306,8 @@ public record GatewayConfig(
                 r.duration("bodyIdleTimeout", Duration.ofSeconds(30)),
                 r.duration("keepAliveIdleTimeout", Duration.ofSeconds(65)),
                 r.bytes("maxJsonBody", 1 << 20),
-                r.bytes("maxBody", 256L << 20));
+                r.bytes("maxBody", 256L << 20),
+                r.integer("maxConnections", 10_000, 1, 10_000_000));
         r.rejectUnknownKeys();
         return c;
     }
@@ -290,9 +335,48 @@ public record GatewayConfig(
                 r.duration("responseTimeout", Duration.ofSeconds(5)),
                 r.integer("maxConnectionsPerEndpoint", 1024, 1, 1_000_000),
                 r.integer("maxPendingAcquires", 1024, 0, 1_000_000),
+                r.integer("maxConcurrentRequests", 1024, 1, 10_000_000),
                 r.duration("poolIdleTimeout", Duration.ofSeconds(30)),
-                r.duration("healthCheckInterval", Duration.ofSeconds(2)));
+                healthCheck(r.child("healthCheck")),
+                breaker(r.child("breaker")),
+                ejection(r.child("outlierEjection")),
+                retries(r.child("retries")));
         r.rejectUnknownKeys();
         return u;
+    }
+
+    private static HealthCheckConfig healthCheck(ConfigReader r) {
+        String path = r.string("path", "");
+        if (!path.isEmpty() && !path.startsWith("/")) {
+            throw r.error("path", "must start with '/' (or be \"\" for a TCP check)");
+        }
+        HealthCheckConfig c = new HealthCheckConfig(path.isEmpty() ? null : path,
+                r.duration("interval", Duration.ofSeconds(2)), r.duration("timeout", Duration.ofSeconds(1)),
+                r.integer("healthyThreshold", 2, 1, 100), r.integer("unhealthyThreshold", 3, 1, 100));
+        r.rejectUnknownKeys();
+        return c;
+    }
+
+    private static BreakerConfig breaker(ConfigReader r) {
+        BreakerConfig c = new BreakerConfig(r.integer("failureRateThreshold", 50, 1, 100),
+                r.integer("minimumCalls", 20, 1, 1_000_000), r.duration("window", Duration.ofSeconds(10)),
+                r.duration("openDelay", Duration.ofSeconds(5)), r.integer("halfOpenPermits", 3, 1, 1000));
+        r.rejectUnknownKeys();
+        return c;
+    }
+
+    private static EjectionConfig ejection(ConfigReader r) {
+        EjectionConfig c = new EjectionConfig(r.integer("consecutiveFailures", 5, 1, 1_000_000),
+                r.duration("baseEjectionTime", Duration.ofSeconds(10)),
+                r.duration("maxEjectionTime", Duration.ofMinutes(5)), r.integer("maxEjectionPercent", 50, 0, 100));
+        r.rejectUnknownKeys();
+        return c;
+    }
+
+    private static RetryConfig retries(ConfigReader r) {
+        RetryConfig c = new RetryConfig(r.integer("maxRetries", 2, 0, 10), r.integer("budgetPercent", 20, 0, 100),
+                r.integer("minRetriesPerWindow", 3, 0, 1_000_000));
+        r.rejectUnknownKeys();
+        return c;
     }
 }

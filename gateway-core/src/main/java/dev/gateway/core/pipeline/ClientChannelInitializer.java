@@ -16,7 +16,7 @@ import io.netty.handler.flow.FlowControlHandler;
 /**
  * Builds a client connection's pipeline:
  * timeouts, HTTP/1.1 codec, flow control, exchange start, request guard, routing, authentication,
- * rate limiting, contract validation, proxy.
+ * rate limiting, admission, contract validation, proxy.
  */
 public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
     /** Body chunks are forwarded as the decoder cuts them; this bounds one chunk. */
@@ -43,6 +43,11 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
 
     @Override
     protected void initChannel(Channel ch) {
+        if (!state.tryOpenConnection(limits.maxConnections())) {
+            ch.close(); // over client.maxConnections: refuse at once rather than serve everyone slowly
+            return;
+        }
+        ch.closeFuture().addListener(f -> state.connectionClosed());
         ConnectionTimeouts timeouts = new ConnectionTimeouts(limits.keepAliveIdleTimeout().toNanos(),
                 limits.headersTimeout().toNanos(), limits.bodyIdleTimeout().toNanos());
         ExchangeStart exchanges = new ExchangeStart(state, timeouts);
@@ -59,6 +64,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         p.addLast("routing", new Routing(exchanges, routes, probes));
         p.addLast("auth", new Authentication(exchanges, authenticator));
         p.addLast("ratelimit", new RateLimiting(exchanges, rateLimiter));
+        p.addLast("admission", new Admission(exchanges));
         p.addLast("contract", new ContractValidation(exchanges));
         p.addLast("proxy", new ProxyHandler(exchanges, pools));
     }

@@ -5,8 +5,10 @@ import dev.gateway.codec.ErrorResponses;
 import dev.gateway.codec.RequestTarget;
 import dev.gateway.core.auth.Principal;
 import dev.gateway.core.route.RoutedOperation;
+import dev.gateway.core.upstream.Upstream;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 
 /** One request and its response: the state the pipeline's stages share while it is in flight. */
@@ -25,6 +27,8 @@ public final class Exchange {
     RoutedOperation operation;
     /** Who is calling, once {@link Authentication} has said; {@code null} for open operations. */
     Principal principal;
+    /** The upstream whose in-flight slot this exchange holds ({@link Admission}), until it ends. */
+    Upstream admitted;
 
     boolean requestComplete;
     boolean responseStarted;
@@ -83,6 +87,22 @@ public final class Exchange {
     /** As above, with the violations that make up a 400's {@code details}. */
     void reject(ChannelHandlerContext ctx, ErrorCode code, java.util.List<dev.gateway.codec.ErrorDetail> details) {
         respond(ctx, ErrorResponses.create(ctx.alloc(), code, code.defaultMessage(), requestId, details));
+    }
+
+    /** 503 {@code UPSTREAM_UNAVAILABLE} with the {@code Retry-After} the contract promises. */
+    void rejectUnavailable(ChannelHandlerContext ctx, String message, long retryAfterSeconds) {
+        FullHttpResponse response = ErrorResponses.create(ctx.alloc(), ErrorCode.UPSTREAM_UNAVAILABLE, message,
+                requestId);
+        response.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
+        respond(ctx, response);
+    }
+
+    /** Gives back the upstream slot, once. */
+    void leaveUpstream() {
+        if (admitted != null) {
+            admitted.leave();
+            admitted = null;
+        }
     }
 
     void respond(ChannelHandlerContext ctx, FullHttpResponse response) {

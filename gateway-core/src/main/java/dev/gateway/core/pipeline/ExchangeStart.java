@@ -263,6 +263,7 @@ public final class ExchangeStart extends ChannelDuplexHandler {
             return;
         }
         ex.ended = true;
+        ex.leaveUpstream();
         if (current == ex) {
             current = null;
         }

@@ -3,10 +3,13 @@ package dev.gateway.core.pipeline;
 import dev.gateway.codec.ErrorCode;
 import dev.gateway.core.route.RoutedOperation;
 import dev.gateway.core.upstream.AcquireCallback;
+import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.EndpointPool;
 import dev.gateway.core.upstream.PoolExhaustedException;
+import dev.gateway.core.upstream.Upstream;
 import dev.gateway.core.upstream.UpstreamConnection;
 import dev.gateway.core.upstream.UpstreamListener;
+import dev.gateway.core.upstream.UpstreamPools.LoopPools;
 import dev.gateway.codec.ErrorDetail;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -16,6 +19,8 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -24,6 +29,7 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -37,12 +43,33 @@ import java.util.concurrent.TimeUnit;
  * the other without a copy, and ownership passes with each write. Each side's reading is paused while
  * the other side cannot take more ({@code autoRead} off until writability returns), so memory per
  * exchange stays bounded whatever the body size. Everything runs on the client's event loop.
+ *
+ * <p>Each attempt holds a permit of its endpoint's circuit breaker and reports how it went (an answer
+ * that is not 5xx, or a failure: no connection, no answer, a 5xx). A failed attempt is retried, on
+ * another endpoint where there is one, only when none of the request can have reached the upstream: the
+ * connection was refused or timed out (head and body are still here), or a reused keep-alive connection
+ * closed before answering a request without a body. Only idempotent methods and requests carrying an
+ * {@code Idempotency-Key} are retried, at most {@code retries.maxRetries} times and within the loop's
+ * {@link dev.gateway.core.upstream.RetryBudget}; a body is never sent twice.
  */
 final class ProxyCall implements AcquireCallback, UpstreamListener {
+    private static final AsciiString IDEMPOTENCY_KEY = AsciiString.cached("idempotency-key");
+
     private final ChannelHandlerContext client;
     private final Exchange ex;
     private final RoutedOperation op;
-    private final EndpointPool pool;
+    private final LoopPools pools;
+    private EndpointPool pool;
+    /** The endpoint whose breaker permit this attempt holds, until its outcome is recorded. */
+    private Endpoint permit;
+    private int retries;
+    /** When the route's total timeout ends ({@link System#nanoTime}); 0 for streams. */
+    private final long totalDeadlineNanos;
+    /** The armed deadline is the total one: when it passes, it is a timeout whatever the phase. */
+    private boolean totalArmed;
+    /** A body-less request's head, kept after it was written in case a stale connection must be retried. */
+    private HttpRequest sentHead;
+    private boolean attemptReused;
     private final String clientAddress;
     private final ReadGate gate;
     private final CallClock clock;
@@ -62,28 +89,51 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
     /** In enforce mode, the response head waits here until the body has been checked. */
     private HttpResponse heldHead;
 
-    ProxyCall(ChannelHandlerContext client, ReadGate gate, CallClock clock, Exchange ex, EndpointPool pool,
-            String clientAddress) {
+    /** @param pool where the first attempt goes, its endpoint's breaker permit already taken */
+    ProxyCall(ChannelHandlerContext client, ReadGate gate, CallClock clock, Exchange ex, LoopPools pools,
+            EndpointPool pool, String clientAddress) {
         this.client = client;
         this.gate = gate;
         this.clock = clock;
         this.ex = ex;
         this.op = ex.operation;
+        this.pools = pools;
         this.pool = pool;
+        this.permit = pool.endpoint();
         this.clientAddress = clientAddress;
+        this.totalDeadlineNanos = op.totalTimeout() == null ? 0 : ex.startNanos + op.totalTimeout().toNanos();
     }
 
     void start(HttpRequest request) {
         ForwardedHeaders.toUpstream(request, ex.target.uri(), clientAddress, pool.endpoint().hostHeader(),
                 ex.principal);
         head = request;
+        pools.retryBudget(op.upstream()).request(System.nanoTime());
+        attempt(false);
+    }
+
+    private void attempt(boolean fresh) {
         acquiring = true;
-        pool.acquire(this); // most often answered at once, from the idle connections
+        pool.callStarted();
+        pool.acquire(this, fresh); // most often answered at once, from the idle connections
         if (acquiring && !done) {
             // A little longer than the connect timeout, so that a slow connect fails as a connect timeout.
-            clock.arm(this, op.upstream().config().connectTimeout().toNanos() + TimeUnit.MILLISECONDS.toNanos(50));
+            arm(op.upstream().config().connectTimeout().toNanos() + TimeUnit.MILLISECONDS.toNanos(50));
             gate.pause(ReadGate.CONNECTING); // hold the body back until there is somewhere to send it
         }
+    }
+
+    /** Arms the call's deadline, never past the route's total timeout while no response has started. */
+    private void arm(long timeoutNanos) {
+        totalArmed = false;
+        if (totalDeadlineNanos != 0 && !responseStarted) {
+            long left = totalDeadlineNanos - System.nanoTime();
+            if (left <= timeoutNanos) {
+                totalArmed = true;
+                timeoutNanos = Math.max(0, left);
+            }
+        }
+        clock.arm(this, timeoutNanos);
     }
 
     @Override
@@ -94,6 +144,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         }
         acquiring = false;
         upstream = connection;
+        attemptReused = connection.reused();
         connection.lease(this);
         if (ex.awaitingContinue) { // (the Expect header itself was removed for the upstream)
             client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE),
@@ -101,6 +152,9 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         }
         Channel up = connection.channel();
         up.write(head, up.voidPromise());
+        if (!ex.bodyExpected) {
+            sentHead = head; // not reference-counted: it can be written again if this connection was stale
+        }
         head = null;
         if (pending != null) {
             for (HttpObject msg; (msg = pending.poll()) != null; ) {
@@ -117,7 +171,12 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         if (op.idleTimeout() != null) {
             clock.arm(this, op.idleTimeout().toNanos());
         } else if (!requestSent) {
-            clock.disarm(this); // the body is on the client's clock until it is all sent
+            // The body is on the client's clock until it is all sent; the total timeout still holds.
+            if (totalDeadlineNanos != 0) {
+                arm(Long.MAX_VALUE);
+            } else {
+                clock.disarm(this);
+            }
         }
         if (!requestSent && !up.isWritable()) {
             gate.pause(ReadGate.UPSTREAM_FULL);
@@ -132,12 +191,89 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
             return;
         }
         if (cause instanceof PoolExhaustedException) {
-            fail(ErrorCode.UPSTREAM_UNAVAILABLE, "upstream connection limit reached");
-        } else if (cause instanceof ConnectTimeoutException) {
+            attemptEnded(true); // the gateway's own limit: no fault of the endpoint's
+            unavailable("upstream connection limit reached");
+            return;
+        }
+        Endpoint failed = pool.endpoint();
+        attemptEnded(false);
+        if (retry(true, failed)) {
+            return;
+        }
+        if (cause instanceof ConnectTimeoutException) {
             fail(ErrorCode.UPSTREAM_TIMEOUT, "upstream did not accept the connection in time");
         } else {
             fail(ErrorCode.BAD_GATEWAY, "upstream refused the connection");
         }
+    }
+
+    /**
+     * Records the attempt's outcome on its endpoint (once) and stops counting it as a call in flight.
+     *
+     * @param good the endpoint did its part (an answer that is not 5xx, or a failure that was not its own)
+     */
+    private void attemptEnded(boolean good) {
+        if (permit == null) {
+            return;
+        }
+        Upstream u = op.upstream();
+        if (good) {
+            u.succeeded(permit);
+        } else {
+            u.failed(permit);
+        }
+        permit = null;
+        pool.callEnded();
+    }
+
+    /**
+     * Sends the request again after a failure that none of it can have crossed.
+     *
+     * @param nothingWritten the connection never came (head and body are still here); otherwise a reused
+     *     connection closed before answering, and only a request without a body is sent again
+     * @param failed the endpoint that failed, avoided when another one can take the retry
+     * @return whether a retry is under way
+     */
+    private boolean retry(boolean nothingWritten, Endpoint failed) {
+        Upstream u = op.upstream();
+        long now = System.nanoTime();
+        if (retries >= u.config().retries().maxRetries() || !idempotent()
+                || (!nothingWritten && (ex.bodyExpected || sentHead == null))
+                || (totalDeadlineNanos != 0 && now - totalDeadlineNanos >= 0)
+                || !pools.retryBudget(u).tryRetry(now)) {
+            return false;
+        }
+        // A refused endpoint is avoided; a stale connection says nothing against its endpoint.
+        EndpointPool next = pools.pick(u, nothingWritten ? failed : null);
+        if (next == null) {
+            return false;
+        }
+        retries++;
+        pool = next;
+        permit = next.endpoint();
+        if (!nothingWritten) {
+            head = sentHead;
+            sentHead = null;
+            requestSent = false;
+            pending = new ArrayDeque<>(1);
+            pending.add(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        head.headers().set(HttpHeaderNames.HOST, next.endpoint().hostHeader());
+        attempt(!nothingWritten); // after a stale connection, a new one
+        return true;
+    }
+
+    /** Safe to send twice: the method says so, or the client's {@code Idempotency-Key} does. */
+    private boolean idempotent() {
+        HttpMethod m = ex.request.method();
+        return m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD) || m.equals(HttpMethod.PUT)
+                || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.OPTIONS)
+                || ex.request.headers().contains(IDEMPOTENCY_KEY);
+    }
+
+    private void unavailable(String message) {
+        abandon();
+        ex.rejectUnavailable(client, message, 1);
     }
 
     void requestContent(HttpContent content) {
@@ -170,7 +306,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
     private void requestSent() {
         requestSent = true;
         if (!responseStarted && op.idleTimeout() == null) {
-            clock.arm(this, op.responseTimeout().toNanos());
+            arm(op.responseTimeout().toNanos());
         }
         gate.resume(ReadGate.CONNECTING | ReadGate.UPSTREAM_FULL); // read on: a client that leaves is noticed
     }
@@ -297,6 +433,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
     private boolean responseHead(HttpResponse response) {
         if (response.decoderResult().isFailure()) {
             ReferenceCountUtil.release(response);
+            attemptEnded(false);
             fail(ErrorCode.BAD_GATEWAY, "upstream answered with something that is not HTTP");
             return false;
         }
@@ -304,12 +441,15 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         if (status.codeClass() == HttpStatusClass.INFORMATIONAL) {
             if (status.code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
                 ReferenceCountUtil.release(response);
+                attemptEnded(false);
                 fail(ErrorCode.BAD_GATEWAY, "upstream switched protocols");
             } else {
                 ReferenceCountUtil.release(response); // interim answers stay between gateway and upstream
             }
             return false;
         }
+        // A 5xx goes to the client as it is, but counts against the endpoint; it is never retried.
+        attemptEnded(status.codeClass() != HttpStatusClass.SERVER_ERROR);
         responseStarted = true;
         reusable = HttpUtil.isKeepAlive(response);
         if (op.idleTimeout() == null) {
@@ -350,9 +490,15 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         upstream = null;
         if (responseStarted) {
             abort(); // too late for an error response: the client sees the cut
-        } else {
-            fail(ErrorCode.BAD_GATEWAY, "upstream closed the connection without answering");
+            return;
         }
+        Endpoint failed = pool.endpoint();
+        boolean stale = attemptReused;
+        attemptEnded(stale); // a reused connection closing is most often its idle timeout, not a fault
+        if (stale && retry(false, failed)) {
+            return;
+        }
+        fail(ErrorCode.BAD_GATEWAY, "upstream closed the connection without answering");
     }
 
     /** The client went away, or its next exchange began: stop and let go of everything. */
@@ -362,6 +508,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         }
         done = true;
         clock.disarm(this);
+        attemptEnded(true); // the client left, or the request was refused: nothing the endpoint did
         releasePending();
         releaseCheck();
         gate.resume(ReadGate.CONNECTING | ReadGate.UPSTREAM_FULL);
@@ -436,11 +583,16 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         if (done) {
             return;
         }
-        if (acquiring) {
-            fail(ErrorCode.UPSTREAM_UNAVAILABLE, "no upstream connection became free in time");
+        if (totalArmed && !responseStarted) {
+            attemptEnded(!requestSent && !acquiring); // the client's own slow body is not the endpoint's fault
+            fail(ErrorCode.UPSTREAM_TIMEOUT, "no answer within the route's total timeout");
+        } else if (acquiring) {
+            attemptEnded(true); // waited for a free pooled connection: the gateway's limit
+            unavailable("no upstream connection became free in time");
         } else if (responseStarted) {
             abort();
         } else {
+            attemptEnded(false);
             fail(ErrorCode.UPSTREAM_TIMEOUT, ErrorCode.UPSTREAM_TIMEOUT.defaultMessage());
         }
     }

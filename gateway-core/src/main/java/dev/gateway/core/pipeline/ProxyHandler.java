@@ -1,6 +1,8 @@
 package dev.gateway.core.pipeline;
 
 import dev.gateway.codec.ErrorCode;
+import dev.gateway.core.upstream.EndpointPool;
+import dev.gateway.core.upstream.Upstream;
 import dev.gateway.core.upstream.UpstreamPools;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -43,8 +45,16 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             if (call != null) {
                 call.abandon(); // the previous exchange was answered early and is over
             }
-            call = new ProxyCall(ctx, exchanges.gate(), clock, ex, loopPools.pick(ex.operation.upstream()),
-                    clientAddress);
+            Upstream upstream = ex.operation.upstream();
+            EndpointPool pool = loopPools.pick(upstream, null);
+            if (pool == null) { // every breaker is open: answer without touching the network
+                call = null;
+                ReferenceCountUtil.release(msg);
+                ex.rejectUnavailable(ctx, "upstream " + upstream.name() + " is failing; its circuit breakers are open",
+                        upstream.retryAfterSeconds());
+                return;
+            }
+            call = new ProxyCall(ctx, exchanges.gate(), clock, ex, loopPools, pool, clientAddress);
             call.start((HttpRequest) msg);
         } else if (msg instanceof HttpContent && call != null) {
             call.requestContent((HttpContent) msg);

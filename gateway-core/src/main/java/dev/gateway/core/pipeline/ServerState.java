@@ -1,10 +1,15 @@
 package dev.gateway.core.pipeline;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
-/** What every client connection shares: the shutdown phase and the count of exchanges in flight. */
+/**
+ * What every client connection shares: the shutdown phase, the count of exchanges in flight and the
+ * count of open client connections.
+ */
 public final class ServerState {
     private final LongAdder inFlight = new LongAdder();
+    private final AtomicInteger connections = new AtomicInteger();
     private volatile boolean draining;
     private volatile boolean refusingRequests;
 
@@ -29,6 +34,24 @@ public final class ServerState {
 
     public long inFlight() {
         return inFlight.sum();
+    }
+
+    /** Open client connections now. */
+    public int connections() {
+        return connections.get();
+    }
+
+    /** Counts a new client connection, unless {@code max} are open already. */
+    boolean tryOpenConnection(int max) {
+        if (connections.incrementAndGet() > max) {
+            connections.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    void connectionClosed() {
+        connections.decrementAndGet();
     }
 
     void exchangeStarted() {

@@ -14,6 +14,7 @@ import java.time.Duration;
  * @param local which built-in answer, when {@code upstream} is {@code null}
  * @param responseTimeout request sent to response headers; {@code null} for streams
  * @param idleTimeout longest silence in either direction for streams; {@code null} otherwise
+ * @param totalTimeout request received to response headers, retries included; {@code null} for streams
  * @param rules what the contract asks of its requests; {@code null} where nothing is checked
  * @param responseValidation {@code off}, {@code log} or {@code enforce}
  * @param responses the response schemas when responses are checked, else {@code null}
@@ -21,16 +22,16 @@ import java.time.Duration;
  */
 public record RoutedOperation(
         Operation operation, Upstream upstream, LocalEndpoint local, Duration responseTimeout, Duration idleTimeout,
-        RequestRules rules, String responseValidation, ResponseRules responses, RateClass rateClass) {
+        Duration totalTimeout, RequestRules rules, String responseValidation, ResponseRules responses, RateClass rateClass) {
 
     public RoutedOperation(Operation operation, Upstream upstream, LocalEndpoint local, Duration responseTimeout,
             Duration idleTimeout) {
-        this(operation, upstream, local, responseTimeout, idleTimeout, null, "off", null, null);
+        this(operation, upstream, local, responseTimeout, idleTimeout, null, null, "off", null, null);
     }
 
     /** The same, answering with these response schemas. */
     public RoutedOperation withResponses(ResponseRules checked) {
-        return new RoutedOperation(operation, upstream, local, responseTimeout, idleTimeout, rules,
+        return new RoutedOperation(operation, upstream, local, responseTimeout, idleTimeout, totalTimeout, rules,
                 responseValidation, checked, rateClass);
     }
 

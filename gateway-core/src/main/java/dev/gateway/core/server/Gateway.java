@@ -293,10 +293,10 @@ public final class Gateway implements AutoCloseable {
                         throw new ConfigException("setting 'upstreams." + u.name()
                                 + ".endpoints': there is no demo service named '" + u.name() + "' (trade, task)");
                     }
-                    endpoints.add(new Endpoint(u.name(), "127.0.0.1", port));
+                    endpoints.add(new Endpoint(u.name(), "127.0.0.1", port, u.breaker()));
                 } else {
                     HostPort hp = HostPort.parse(e, "upstreams." + u.name() + ".endpoints");
-                    endpoints.add(new Endpoint(u.name(), hp.host(), hp.port()));
+                    endpoints.add(new Endpoint(u.name(), hp.host(), hp.port(), u.breaker()));
                 }
             }
             out.add(new Upstream(out.size(), u, endpoints));
@@ -386,7 +386,7 @@ public final class Gateway implements AutoCloseable {
         String validation = oc != null && oc.responseValidation() != null
                 ? oc.responseValidation() : best.responseValidation();
         RateClass rateClass = rateClasses.get(upstream.name() + (op.isRead() ? ".read" : ".write"));
-        return new RoutedOperation(op, upstream, null, idle == null ? response : null, idle, rules, validation, null,
-                rateClass);
+        return new RoutedOperation(op, upstream, null, idle == null ? response : null, idle,
+                idle == null ? best.totalTimeout() : null, rules, validation, null, rateClass);
     }
 }

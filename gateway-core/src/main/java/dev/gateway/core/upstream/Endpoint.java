@@ -1,19 +1,49 @@
 package dev.gateway.core.upstream;
 
+import dev.failsafe.CircuitBreaker;
+import dev.gateway.core.config.GatewayConfig.BreakerConfig;
 import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
-/** One address of an upstream service. */
+/**
+ * One address of an upstream service, and what the gateway knows of its health: the active checks'
+ * verdict, its circuit breaker, and whether it is ejected as an outlier. Shared by every event loop; the
+ * request path reads volatile fields and the breaker (whose methods are short and synchronized).
+ */
 public final class Endpoint {
+    private static final Logger LOG = LogManager.getLogger(Endpoint.class);
+
     private final String upstream;
     private final InetSocketAddress address;
     private final AsciiString hostHeader;
-    private volatile boolean reachable;
+    private final CircuitBreaker<Object> breaker;
+    /** By the active checks; healthy until they say otherwise, so traffic flows from the start. */
+    private volatile boolean healthy = true;
+    /** Whether an active check has answered yet (readiness waits for one). */
+    private volatile boolean checked;
+    private final AtomicInteger consecutiveFailures = new AtomicInteger();
+    /** {@link System#nanoTime} at which an ejection ends; meaningful while {@link #ejected} is set. */
+    private volatile long ejectedUntilNanos;
+    private volatile boolean ejected;
+    /** Ejections since the endpoint last stayed healthy for a while: the next one lasts this much longer. */
+    int recentEjections;
+    long lastEjectionEndNanos;
 
-    public Endpoint(String upstream, String host, int port) {
+    public Endpoint(String upstream, String host, int port, BreakerConfig breaker) {
         this.upstream = upstream;
         this.address = new InetSocketAddress(host, port);
         this.hostHeader = AsciiString.cached(host + ":" + port);
+        this.breaker = CircuitBreaker.builder()
+                .withFailureRateThreshold(breaker.failureRateThreshold(), breaker.minimumCalls(), breaker.window())
+                .withDelay(breaker.openDelay())
+                .withSuccessThreshold(breaker.halfOpenPermits())
+                .onOpen(e -> LOG.warn("endpoint {}: circuit breaker open", this))
+                .onHalfOpen(e -> LOG.info("endpoint {}: circuit breaker half-open, trying", this))
+                .onClose(e -> LOG.info("endpoint {}: circuit breaker closed", this))
+                .build();
     }
 
     public String upstream() {
@@ -29,13 +59,70 @@ public final class Endpoint {
         return hostHeader;
     }
 
-    /** Whether the last health probe reached it. */
-    public boolean reachable() {
-        return reachable;
+    /** The active checks' verdict (true until the first failing check). */
+    public boolean healthy() {
+        return healthy;
     }
 
-    void reachable(boolean reachable) {
-        this.reachable = reachable;
+    /** Whether an active check has answered yet. */
+    boolean checked() {
+        return checked;
+    }
+
+    /** Healthy by a check that has actually answered: what readiness needs. */
+    public boolean checkedHealthy() {
+        return checked && healthy;
+    }
+
+    /** The breaker refuses calls now (open, and its delay not yet over). */
+    public boolean breakerOpen() {
+        return breaker.isOpen() && !breaker.getRemainingDelay().isZero();
+    }
+
+    /** Nanoseconds until an open breaker lets a trial call through; 0 when it is not open. */
+    long breakerRemainingNanos() {
+        return breaker.isOpen() ? breaker.getRemainingDelay().toNanos() : 0;
+    }
+
+    void checkedHealthy(boolean healthy) {
+        this.healthy = healthy;
+        this.checked = true;
+    }
+
+    /** Whether balancing should consider it now: healthy, not ejected, breaker not refusing. */
+    boolean usable(long nowNanos) {
+        return healthy && !ejected(nowNanos) && !breakerOpen();
+    }
+
+    boolean ejected(long nowNanos) {
+        return ejected && nowNanos - ejectedUntilNanos < 0;
+    }
+
+    /**
+     * Takes a permit of the breaker for one call; every permit taken must be answered with
+     * {@link Upstream#succeeded} or {@link Upstream#failed}.
+     */
+    boolean tryAcquirePermit() {
+        return breaker.tryAcquirePermit();
+    }
+
+    void recordSuccess() {
+        breaker.recordSuccess();
+        if (consecutiveFailures.get() != 0) { // read first: the common case writes nothing shared
+            consecutiveFailures.set(0);
+        }
+    }
+
+    /** @return the failures in a row so far, this one included */
+    int recordFailure() {
+        breaker.recordFailure();
+        return consecutiveFailures.incrementAndGet();
+    }
+
+    void eject(long untilNanos) {
+        ejectedUntilNanos = untilNanos;
+        ejected = true;
+        consecutiveFailures.set(0);
     }
 
     @Override

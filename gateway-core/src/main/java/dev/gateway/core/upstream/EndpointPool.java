@@ -26,6 +26,7 @@ public final class EndpointPool {
     private final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
     private final ArrayDeque<AcquireCallback> waiters = new ArrayDeque<>();
     private int open; // connecting + leased + idle
+    private int calls; // calls on this loop to this endpoint not finished yet: what balancing compares
 
     EndpointPool(EventLoop loop, Endpoint endpoint, Bootstrap template, int maxConnections, int maxWaiters,
             long idleTimeoutNanos, int maxResponseHeaderBytes) {
@@ -48,12 +49,17 @@ public final class EndpointPool {
         return endpoint;
     }
 
-    /** Leases a connection, reusing an idle one when there is one. Must be called on the pool's loop. */
-    public void acquire(AcquireCallback callback) {
+    /**
+     * Leases a connection, reusing an idle one when there is one and {@code fresh} is not asked for (a
+     * retry after a reused connection turned out closed wants a new one). Must be called on the pool's
+     * loop.
+     */
+    public void acquire(AcquireCallback callback, boolean fresh) {
         assert loop.inEventLoop();
         UpstreamConnection c;
-        while ((c = idle.pollFirst()) != null) {
+        while (!fresh && (c = idle.pollFirst()) != null) {
             if (c.channel().isActive()) {
+                c.reused = true;
                 callback.onAcquired(c);
                 return;
             }
@@ -71,6 +77,19 @@ public final class EndpointPool {
     /** Withdraws a waiting acquire (its request went away or timed out). */
     public void cancel(AcquireCallback callback) {
         waiters.remove(callback);
+    }
+
+    /** A call to this endpoint begins on this loop; balancing prefers endpoints with fewer. */
+    public void callStarted() {
+        calls++;
+    }
+
+    public void callEnded() {
+        calls--;
+    }
+
+    int calls() {
+        return calls;
     }
 
     /** Connections open now (connecting, leased or idle). */
@@ -104,6 +123,7 @@ public final class EndpointPool {
         }
         AcquireCallback waiter = waiters.pollFirst();
         if (waiter != null) {
+            c.reused = true;
             waiter.onAcquired(c);
             return;
         }

@@ -1,62 +1,182 @@
 package dev.gateway.core.upstream;
 
+import dev.gateway.core.config.GatewayConfig.HealthCheckConfig;
+import dev.gateway.core.net.Transport;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import dev.gateway.core.net.Transport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
- * Marks each endpoint reachable or not by opening (and at once closing) a TCP connection to it at the
- * upstream's health-check interval. Feeds {@code /readyz}; never blocks a loop.
+ * Active health checks: every endpoint, at its upstream's interval, gets a TCP connection (no
+ * {@code healthCheck.path}) or a {@code GET path} that must answer 2xx within the check's timeout. It
+ * turns unhealthy after {@code unhealthyThreshold} failed checks in a row and healthy again after
+ * {@code healthyThreshold} good ones; the first check decides alone. Runs on one loop (the admin's),
+ * never blocking it.
  */
 public final class HealthProbe {
-    private static final org.apache.logging.log4j.Logger LOG =
-            org.apache.logging.log4j.LogManager.getLogger(HealthProbe.class);
-    /** A probe connection reads nothing; one handler serves them all. */
-    private static final ChannelInboundHandlerAdapter NOTHING = new Nothing();
+    private static final Logger LOG = LogManager.getLogger(HealthProbe.class);
+
+    /** A TCP check's connection reads nothing; one handler serves them all. */
+    private static final ChannelHandler NOTHING = new Nothing();
 
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
 
-    @io.netty.channel.ChannelHandler.Sharable
+    @ChannelHandler.Sharable
     private static final class Nothing extends ChannelInboundHandlerAdapter {
     }
 
     public HealthProbe(EventLoop loop, Transport transport, List<Upstream> upstreams) {
         for (Upstream u : upstreams) {
+            HealthCheckConfig config = u.config().healthCheck();
             Bootstrap b = new Bootstrap().group(loop).channel(transport.channel())
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) u.config().connectTimeout().toMillis())
-                    .handler(NOTHING);
-            long every = u.config().healthCheckInterval().toMillis();
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.timeout().toMillis());
+            long every = config.interval().toMillis();
             for (Endpoint e : u.endpoints()) {
-                tasks.add(loop.scheduleWithFixedDelay(() -> probe(b, e), 0, every, TimeUnit.MILLISECONDS));
+                Check check = new Check(e, config, b, loop);
+                tasks.add(loop.scheduleWithFixedDelay(check::run, 0, every, TimeUnit.MILLISECONDS));
             }
         }
     }
 
-    private static void probe(Bootstrap b, Endpoint e) {
-        b.connect(e.address()).addListener((ChannelFuture f) -> {
-            boolean up = f.isSuccess();
-            if (up != e.reachable()) {
-                if (up) {
-                    LOG.info("endpoint {} is reachable", e);
-                } else {
-                    LOG.warn("endpoint {} is unreachable: {}", e, String.valueOf(f.cause()));
-                }
-            }
-            e.reachable(up);
-            if (up) {
-                f.channel().close();
-            }
-        });
-    }
-
     public void close() {
         tasks.forEach(t -> t.cancel(false));
+    }
+
+    /** One endpoint's checks and its streak of results; touched by the probe loop only. */
+    private static final class Check {
+        private final Endpoint endpoint;
+        private final HealthCheckConfig config;
+        private final Bootstrap bootstrap;
+        private final EventLoop loop;
+        private int goodInARow;
+        private int badInARow;
+
+        Check(Endpoint endpoint, HealthCheckConfig config, Bootstrap template, EventLoop loop) {
+            this.endpoint = endpoint;
+            this.config = config;
+            this.loop = loop;
+            this.bootstrap = template.clone().handler(config.path() == null ? NOTHING
+                    : new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(new HttpClientCodec(), new StatusReader(Check.this));
+                        }
+                    });
+        }
+
+        void run() {
+            bootstrap.connect(endpoint.address()).addListener((ChannelFuture f) -> {
+                if (!f.isSuccess()) {
+                    result(false, String.valueOf(f.cause()));
+                } else if (config.path() == null) {
+                    f.channel().close();
+                    result(true, null);
+                } else {
+                    askForStatus(f.channel());
+                }
+            });
+        }
+
+        private void askForStatus(Channel ch) {
+            FullHttpRequest get = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, config.path());
+            get.headers().set(HttpHeaderNames.HOST, endpoint.hostHeader())
+                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
+                    .set(HttpHeaderNames.USER_AGENT, "gateway-health-check");
+            ch.writeAndFlush(get);
+            // The connect timeout covered the connection; the answer gets the check's timeout again.
+            ScheduledFuture<?> timeout = loop.schedule(() -> {
+                if (ch.pipeline().get(StatusReader.class) != null) {
+                    ch.pipeline().remove(StatusReader.class);
+                    ch.close();
+                    result(false, "no answer within " + config.timeout().toMillis() + " ms");
+                }
+            }, config.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            ch.closeFuture().addListener(done -> timeout.cancel(false));
+        }
+
+        void result(boolean good, String why) {
+            boolean first = !endpoint.checked();
+            if (good) {
+                badInARow = 0;
+                goodInARow++;
+                if (first || (!endpoint.healthy() && goodInARow >= config.healthyThreshold())) {
+                    turn(true, why);
+                }
+            } else {
+                goodInARow = 0;
+                badInARow++;
+                if (first || (endpoint.healthy() && badInARow >= config.unhealthyThreshold())) {
+                    turn(false, why);
+                }
+            }
+        }
+
+        private void turn(boolean healthy, String why) {
+            boolean changed = !endpoint.checked() || healthy != endpoint.healthy();
+            endpoint.checkedHealthy(healthy);
+            if (changed && healthy) {
+                LOG.info("endpoint {} is healthy", endpoint);
+            } else if (changed) {
+                LOG.warn("endpoint {} is unhealthy: {}", endpoint, why);
+            }
+        }
+    }
+
+    /** Reads the status of a check's answer, once, and closes the connection. */
+    private static final class StatusReader extends ChannelInboundHandlerAdapter {
+        private final Check check;
+
+        StatusReader(Check check) {
+            this.check = check;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (msg instanceof HttpResponse) {
+                    HttpResponse r = (HttpResponse) msg;
+                    boolean good = r.decoderResult().isSuccess()
+                            && r.status().codeClass() == HttpStatusClass.SUCCESS;
+                    ctx.pipeline().remove(this);
+                    ctx.close();
+                    check.result(good, good ? null : "answered " + r.status());
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            ctx.pipeline().remove(this);
+            check.result(false, "closed without answering");
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
     }
 }

@@ -15,6 +15,8 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private Channel channel;
     private UpstreamListener listener;
     long idleSinceNanos;
+    /** Served a request before this lease: a close before any answer may be the upstream's idle timeout. */
+    boolean reused;
 
     UpstreamConnection(EndpointPool pool) {
         this.pool = pool;
@@ -26,6 +28,11 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     public Endpoint endpoint() {
         return pool.endpoint();
+    }
+
+    /** Whether this lease reuses a connection that carried an earlier exchange. */
+    public boolean reused() {
+        return reused;
     }
 
     /** Hands the connection to its next user, whose request is about to be written. Event loop only. */

@@ -1,5 +1,6 @@
 package dev.gateway.core.upstream;
 
+import dev.gateway.core.net.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelOption;
@@ -8,11 +9,11 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
-import dev.gateway.core.net.Transport;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,7 +47,11 @@ public final class UpstreamPools {
                                 u.config().poolIdleTimeout().toNanos(), maxResponseHeaderBytes))
                         .toArray(EndpointPool[]::new);
             }
-            LoopPools lp = new LoopPools(pools);
+            RetryBudget[] budgets = new RetryBudget[upstreams.size()];
+            for (Upstream u : upstreams) {
+                budgets[u.index()] = new RetryBudget(u.config().retries(), System.nanoTime());
+            }
+            LoopPools lp = new LoopPools(pools, budgets);
             byLoop.put(loop, lp);
             sweepers.add(loop.scheduleWithFixedDelay(() -> lp.sweep(System.nanoTime()), 1, 1, TimeUnit.SECONDS));
         }
@@ -82,24 +87,64 @@ public final class UpstreamPools {
         });
     }
 
-    /** The pools of one event loop, indexed by upstream. */
+    /** The pools and retry budgets of one event loop, indexed by upstream. */
     public static final class LoopPools {
         private final EndpointPool[][] pools;
-        private final int[] next;
+        private final RetryBudget[] budgets;
 
-        LoopPools(EndpointPool[][] pools) {
+        LoopPools(EndpointPool[][] pools, RetryBudget[] budgets) {
             this.pools = pools;
-            this.next = new int[pools.length];
+            this.budgets = budgets;
         }
 
-        /** The pool to use for the next request to this upstream: round robin over its endpoints. */
-        public EndpointPool pick(Upstream upstream) {
-            EndpointPool[] candidates = pools[upstream.index()];
-            if (candidates.length == 1) {
-                return candidates[0];
+        public RetryBudget retryBudget(Upstream upstream) {
+            return budgets[upstream.index()];
+        }
+
+        /**
+         * The pool for the next call to {@code upstream}, with a permit of its endpoint's breaker taken:
+         * of two endpoints drawn at random among the usable ones (checks passing, not ejected, breaker
+         * not open), the one with fewer calls in flight on this loop. When none is usable by its checks,
+         * any whose breaker admits the call (better a try than a certain failure). {@code null} when
+         * every breaker refuses: the caller answers 503 without touching the network.
+         *
+         * @param avoid an endpoint not to pick (where a retry's first attempt failed), or {@code null}
+         */
+        public EndpointPool pick(Upstream upstream, Endpoint avoid) {
+            EndpointPool[] c = pools[upstream.index()];
+            if (c.length == 1) {
+                EndpointPool only = c[0];
+                return only.endpoint() != avoid && only.endpoint().tryAcquirePermit() ? only : null;
             }
-            int i = next[upstream.index()]++;
-            return candidates[Math.floorMod(i, candidates.length)];
+            long now = System.nanoTime();
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            int i = random.nextInt(c.length);
+            int j = random.nextInt(c.length - 1);
+            j += j >= i ? 1 : 0;
+            boolean iUsable = usable(c[i], avoid, now);
+            boolean jUsable = usable(c[j], avoid, now);
+            EndpointPool first = iUsable && jUsable ? (c[j].calls() < c[i].calls() ? c[j] : c[i])
+                    : iUsable ? c[i] : jUsable ? c[j] : null;
+            if (first != null && first.endpoint().tryAcquirePermit()) {
+                return first;
+            }
+            for (int k = 0; k < c.length; k++) { // the draw missed: any usable one, from a random start
+                EndpointPool p = c[(i + k) % c.length];
+                if (p != first && usable(p, avoid, now) && p.endpoint().tryAcquirePermit()) {
+                    return p;
+                }
+            }
+            for (int k = 0; k < c.length; k++) { // none passes its checks: whatever a breaker admits
+                EndpointPool p = c[(i + k) % c.length];
+                if (p.endpoint() != avoid && !p.endpoint().breakerOpen() && p.endpoint().tryAcquirePermit()) {
+                    return p;
+                }
+            }
+            return null;
+        }
+
+        private static boolean usable(EndpointPool p, Endpoint avoid, long now) {
+            return p.endpoint() != avoid && p.endpoint().usable(now);
         }
 
         int open(Upstream upstream) {

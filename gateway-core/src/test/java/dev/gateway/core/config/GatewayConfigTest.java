@@ -63,8 +63,8 @@ class GatewayConfigTest {
     void zeroDurationsAreRefusedWhereTheyCannotMeanAnything() {
         assertTrue(error("upstreams: {trade: {responseTimeout: 0s}}")
                 .contains("'upstreams.trade.responseTimeout' must be longer than zero"));
-        assertTrue(error("upstreams: {task: {healthCheckInterval: 0ms}}")
-                .contains("'upstreams.task.healthCheckInterval' must be longer than zero"));
+        assertTrue(error("upstreams: {task: {healthCheck: {interval: 0ms}}}")
+                .contains("'upstreams.task.healthCheck.interval' must be longer than zero"));
         assertTrue(error("client: {headersTimeout: 0s}").contains("'client.headersTimeout' must be longer than zero"));
         assertTrue(error("operations: {getTrade: {responseTimeout: 0s}}")
                 .contains("'operations.getTrade.responseTimeout' must be longer than zero"));

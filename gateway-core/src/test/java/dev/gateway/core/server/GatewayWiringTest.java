@@ -23,7 +23,7 @@ class GatewayWiringTest {
     private static List<Upstream> upstreams(GatewayConfig c) {
         List<Upstream> out = new ArrayList<>();
         c.upstreams().values().forEach(u -> out.add(new Upstream(out.size(), u,
-                List.of(new Endpoint(u.name(), "127.0.0.1", 1)))));
+                List.of(new Endpoint(u.name(), "127.0.0.1", 1, u.breaker())))));
         return out;
     }
 
