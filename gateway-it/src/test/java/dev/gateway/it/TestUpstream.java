@@ -44,6 +44,15 @@ final class TestUpstream implements AutoCloseable {
     }
 
     record Recorded(String method, String uri, HttpHeaders headers, byte[] body) {
+        /** A copy of what arrived, which then releases it. */
+        static Recorded takeFrom(FullHttpRequest req) {
+            try {
+                return new Recorded(req.method().name(), req.uri(), new DefaultHttpHeaders().set(req.headers()),
+                        ByteBufUtil.getBytes(req.content()));
+            } finally {
+                ReferenceCountUtil.release(req);
+            }
+        }
     }
 
     final BlockingQueue<Recorded> received = new LinkedBlockingQueue<>();
@@ -84,14 +93,7 @@ final class TestUpstream implements AutoCloseable {
     private final class Handler extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            FullHttpRequest req = (FullHttpRequest) msg;
-            Recorded r;
-            try {
-                r = new Recorded(req.method().name(), req.uri(), new DefaultHttpHeaders().set(req.headers()),
-                        ByteBufUtil.getBytes(req.content()));
-            } finally {
-                ReferenceCountUtil.release(msg);
-            }
+            Recorded r = Recorded.takeFrom((FullHttpRequest) msg);
             received.add(r);
             switch (mode) {
                 case ANSWER:

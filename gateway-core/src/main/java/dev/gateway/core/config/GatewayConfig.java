@@ -124,7 +124,7 @@ public record GatewayConfig(
 
     /**
      * @param responseValidation {@code off}, {@code log} or {@code enforce} for the operations under it
-     * @param totalTimeout request received to response headers, all attempts included (not for streams)
+     * @param totalTimeout start of forwarding to response headers, all attempts included (not for streams)
      */
     public record RouteConfig(String prefix, String upstream, String responseValidation, Duration totalTimeout) {
     }

@@ -63,7 +63,10 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
     /** The endpoint whose breaker permit this attempt holds, until its outcome is recorded. */
     private Endpoint permit;
     private int retries;
-    /** When the route's total timeout ends ({@link System#nanoTime}); 0 for streams. */
+    /**
+     * When the route's total timeout ends ({@link System#nanoTime}); 0 for streams. Counted from the start
+     * of forwarding to the response head, over every attempt.
+     */
     private final long totalDeadlineNanos;
     /** The armed deadline is the total one: when it passes, it is a timeout whatever the phase. */
     private boolean totalArmed;
@@ -101,7 +104,9 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         this.pool = pool;
         this.permit = pool.endpoint();
         this.clientAddress = clientAddress;
-        this.totalDeadlineNanos = op.totalTimeout() == null ? 0 : ex.startNanos + op.totalTimeout().toNanos();
+        // From the moment forwarding starts: a held JSON body is complete by then, and the client's own
+        // pace of sending is on its own clock (client.bodyIdleTimeout), not the route's.
+        this.totalDeadlineNanos = op.totalTimeout() == null ? 0 : System.nanoTime() + op.totalTimeout().toNanos();
     }
 
     void start(HttpRequest request) {
@@ -171,12 +176,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         if (op.idleTimeout() != null) {
             clock.arm(this, op.idleTimeout().toNanos());
         } else if (!requestSent) {
-            // The body is on the client's clock until it is all sent; the total timeout still holds.
-            if (totalDeadlineNanos != 0) {
-                arm(Long.MAX_VALUE);
-            } else {
-                clock.disarm(this);
-            }
+            clock.disarm(this); // the body is on the client's clock until it is all sent
         }
         if (!requestSent && !up.isWritable()) {
             gate.pause(ReadGate.UPSTREAM_FULL);
@@ -584,7 +584,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
             return;
         }
         if (totalArmed && !responseStarted) {
-            attemptEnded(!requestSent && !acquiring); // the client's own slow body is not the endpoint's fault
+            attemptEnded(false);
             fail(ErrorCode.UPSTREAM_TIMEOUT, "no answer within the route's total timeout");
         } else if (acquiring) {
             attemptEnded(true); // waited for a free pooled connection: the gateway's limit

@@ -21,8 +21,9 @@ import java.time.Duration;
  * @param rateClass the bucket each caller's requests are counted in, or {@code null} when not limited
  */
 public record RoutedOperation(
-        Operation operation, Upstream upstream, LocalEndpoint local, Duration responseTimeout, Duration idleTimeout,
-        Duration totalTimeout, RequestRules rules, String responseValidation, ResponseRules responses, RateClass rateClass) {
+        Operation operation, Upstream upstream, LocalEndpoint local, Duration responseTimeout,
+        Duration idleTimeout, Duration totalTimeout, RequestRules rules, String responseValidation,
+        ResponseRules responses, RateClass rateClass) {
 
     public RoutedOperation(Operation operation, Upstream upstream, LocalEndpoint local, Duration responseTimeout,
             Duration idleTimeout) {
