@@ -601,6 +601,7 @@ class FaultsTest {
         task.received.clear();
         long fdsBefore = openFds();
         long heapBefore = usedHeapAfterGc();
+        long rssBefore = rssBytes();
 
         ScheduledExecutorService faults = Executors.newSingleThreadScheduledExecutor();
         ExecutorService clients = Executors.newFixedThreadPool(threads);
@@ -669,8 +670,13 @@ class FaultsTest {
                 () -> openFds() <= fdsBefore + 20);
         Poll.until(Duration.ofSeconds(15), "heap back near " + (heapBefore >> 20) + " MiB",
                 () -> usedHeapAfterGc() <= heapBefore + (32L << 20));
-        System.out.printf("soak: %d fds (from %d), heap %d MiB (from %d), %d trade connections%n", openFds(),
-                fdsBefore, usedHeapAfterGc() >> 20, heapBefore >> 20, gateway.upstreamConnections("trade"));
+        // Resident memory: the heap's high-water mark and the pooled buffers' arenas stay mapped, so it
+        // need not shrink; it must not have grown by more than a bounded margin either.
+        Poll.until(Duration.ofSeconds(15), "RSS back near " + (rssBefore >> 20) + " MiB",
+                () -> rssBytes() <= rssBefore + (96L << 20));
+        System.out.printf("soak: %d fds (from %d), heap %d MiB (from %d), RSS %d MiB (from %d), %d trade "
+                + "connections%n", openFds(), fdsBefore, usedHeapAfterGc() >> 20, heapBefore >> 20, rssBytes() >> 20,
+                rssBefore >> 20, gateway.upstreamConnections("trade"));
     }
 
     private static void restart(FaultyUpstream upstream) {
@@ -738,6 +744,16 @@ class FaultsTest {
             c.close();
         }
         return new int[] {ok, cut};
+    }
+
+    /** This JVM's resident set (the gateway runs in it), from /proc/self/status. */
+    private static long rssBytes() throws IOException {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) << 10;
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
     }
 
     private static long openFds() {
