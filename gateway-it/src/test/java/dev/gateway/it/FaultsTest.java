@@ -158,6 +158,20 @@ class FaultsTest {
 
     @Test
     @Timeout(20)
+    void anEmptyRetryBudgetMeansTheDropIsAnsweredNotRetried() throws Exception {
+        faulty.behaviour = FaultyUpstream.CLOSE_ON_REUSE;
+        start(faulty.endpoint(), "retries: {budgetPercent: 0, minRetriesPerWindow: 0}", "");
+        try (RawHttp c = new RawHttp(gateway.port())) {
+            assertAnswered(trade(1), c.send(get(trade(1))).read());
+            faulty.received.clear();
+            RawHttp.Response r = c.send(get(trade(2))).read();
+            assertEquals(502, r.status(), r.text());
+            assertEquals(1, faulty.received.size(), "no budget, no retry");
+        }
+    }
+
+    @Test
+    @Timeout(20)
     void aPostWithoutIdempotencyKeyIsNeverRepeated() throws Exception {
         faulty.behaviour = FaultyUpstream.CLOSE_ON_REUSE;
         start(faulty.endpoint(), "", "");

@@ -63,6 +63,22 @@ class UpstreamTest {
     }
 
     @Test
+    void eachEjectionLastsLongerUpToTheMaximum() {
+        Upstream u = upstream(", breaker: {minimumCalls: 1000}, outlierEjection: {consecutiveFailures: 1, "
+                + "baseEjectionTime: 1m, maxEjectionTime: 150s, maxEjectionPercent: 50}", 2);
+        Endpoint a = u.endpoints().get(0);
+        long[] expectedSeconds = {60, 120, 150, 150}; // base x recent ejections, capped
+        for (long seconds : expectedSeconds) {
+            long before = System.nanoTime();
+            u.failed(a);
+            long lasts = a.lastEjectionEndNanos - before;
+            assertTrue(lasts >= seconds * 1_000_000_000L && lasts < (seconds + 5) * 1_000_000_000L,
+                    "expected about " + seconds + " s, got " + lasts / 1_000_000 + " ms");
+            a.eject(System.nanoTime() - 1); // as if that ejection had run its course
+        }
+    }
+
+    @Test
     void admissionStopsAtTheLimitAndResumesWhenExchangesLeave() {
         Upstream u = upstream(", maxConcurrentRequests: 2", 1);
         assertTrue(u.tryAdmit());
