@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -518,6 +519,44 @@ class FaultsTest {
     }
 
     // --- admission limits --------------------------------------------------------------------------
+
+    @Test
+    @Timeout(20)
+    void beyondThePendingCapAWaitForAConnectionIsRefusedAtOnce() throws Exception {
+        faulty.behaviour = FaultyUpstream.SILENT;
+        // One connection to the endpoint, one request may wait for it; a third is refused, not queued.
+        start(faulty.endpoint(), "responseTimeout: 3s, connectTimeout: 2s, maxConnectionsPerEndpoint: 1, "
+                + "maxPendingAcquires: 1", "");
+        try (RawHttp a = new RawHttp(gateway.port()); RawHttp b = new RawHttp(gateway.port());
+                RawHttp c = new RawHttp(gateway.port())) {
+            a.send(get(trade(1)));
+            assertNotNull(faulty.received.poll(5, TimeUnit.SECONDS)); // holds the only connection
+            long start = System.nanoTime();
+            b.send(get(trade(2)));
+            c.send(get(trade(3)));
+            // Which of the two waits depends on which the gateway reads first: the other is refused.
+            CompletableFuture<RawHttp.Response> fromB = CompletableFuture.supplyAsync(() -> read(b));
+            CompletableFuture<RawHttp.Response> fromC = CompletableFuture.supplyAsync(() -> read(c));
+            RawHttp.Response first = (RawHttp.Response) CompletableFuture.anyOf(fromB, fromC).get(5, TimeUnit.SECONDS);
+            assertGatewayError(503, "UPSTREAM_UNAVAILABLE", first);
+            assertTrue(first.text().contains("connection limit"), first.text());
+            assertRetryAfter(first);
+            assertTrue(millisSince(start) < 1_000, "refused after " + millisSince(start) + " ms");
+            CompletableFuture<RawHttp.Response> other = fromB.isDone() && fromB.get() == first ? fromC : fromB;
+            RawHttp.Response waited = other.get(10, TimeUnit.SECONDS);
+            assertGatewayError(503, "UPSTREAM_UNAVAILABLE", waited); // no connection freed within its wait
+            assertTrue(waited.text().contains("no upstream connection became free"), waited.text());
+            assertEquals(0, faulty.received.size(), "neither reached the upstream");
+        }
+    }
+
+    private static RawHttp.Response read(RawHttp c) {
+        try {
+            return c.read();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     @Test
     @Timeout(30)
