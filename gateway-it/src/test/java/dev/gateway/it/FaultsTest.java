@@ -462,6 +462,11 @@ class FaultsTest {
             assertEquals(1, faulty.received.size(), "bytes came back: the request was not retried");
             faulty.behaviour = FaultyUpstream.ANSWER;
             assertAnswered(trade(2), c.send(get(trade(2))).read());
+            // Now on the pooled connection: garbage then a close is an answer, not a stale connection.
+            faulty.received.clear();
+            faulty.behaviour = FaultyUpstream.GARBAGE;
+            assertGatewayError(502, "BAD_GATEWAY", c.send(get(trade(3))).read());
+            assertEquals(1, faulty.received.size(), "a reused connection that answered garbage is not retried");
         }
     }
 

@@ -48,7 +48,7 @@ import java.util.concurrent.TimeUnit;
  * that is not 5xx, or a failure: no connection, no answer, a 5xx). A failed attempt is retried, on
  * another endpoint where there is one, only when none of the request can have reached the upstream: the
  * connection was refused or timed out (head and body are still here), or a reused keep-alive connection
- * closed before answering a request without a body. Only idempotent methods and requests carrying an
+ * closed without sending a single byte back, for a request without a body. Only idempotent methods and requests carrying an
  * {@code Idempotency-Key} are retried, at most {@code retries.maxRetries} times and within the loop's
  * {@link dev.gateway.core.upstream.RetryBudget}; a body is never sent twice.
  */
@@ -191,7 +191,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
             return;
         }
         if (cause instanceof PoolExhaustedException) {
-            attemptEnded(true); // the gateway's own limit: no fault of the endpoint's
+            attemptReleased(); // the gateway's own limit: no fault of the endpoint's
             unavailable("upstream connection limit reached");
             return;
         }
@@ -226,6 +226,16 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         pool.callEnded();
     }
 
+    /** Gives the attempt's breaker permit back without a verdict on its endpoint. */
+    private void attemptReleased() {
+        if (permit == null) {
+            return;
+        }
+        op.upstream().released(permit);
+        permit = null;
+        pool.callEnded();
+    }
+
     /**
      * Sends the request again after a failure that none of it can have crossed.
      *
@@ -238,16 +248,19 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         Upstream u = op.upstream();
         long now = System.nanoTime();
         if (retries >= u.config().retries().maxRetries() || !idempotent()
-                || (!nothingWritten && (ex.bodyExpected || sentHead == null))
+                || (!nothingWritten && (!requestSent || ex.bodyExpected || sentHead == null))
                 || (totalDeadlineNanos != 0 && now - totalDeadlineNanos >= 0)
-                || !pools.retryBudget(u).tryRetry(now)) {
+                || !pools.retryBudget(u).hasRoom(now)) {
             return false;
         }
-        // A refused endpoint is avoided; a stale connection says nothing against its endpoint.
+        // After a refused or timed-out connection, only another endpoint (the same one would most likely
+        // refuse again, or make the client wait another connect timeout); a stale connection says nothing
+        // against its endpoint, and a new connection to any will do.
         EndpointPool next = pools.pick(u, nothingWritten ? failed : null);
         if (next == null) {
             return false;
         }
+        pools.retryBudget(u).tryRetry(now); // there was room a moment ago, on this same loop
         retries++;
         pool = next;
         permit = next.endpoint();
@@ -372,8 +385,8 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
                 check.release();
                 check = null;
             }
+            responseDone(); // first: writing the end may start the client's next (pipelined) exchange at once
             client.writeAndFlush(msg, client.voidPromise());
-            responseDone();
             return;
         }
         client.write(msg, client.voidPromise());
@@ -396,8 +409,8 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
                 LastHttpContent end = new DefaultLastHttpContent(held);
                 end.trailingHeaders().set(((LastHttpContent) content).trailingHeaders());
                 content.release();
-                client.writeAndFlush(end, client.voidPromise());
                 responseDone();
+                client.writeAndFlush(end, client.voidPromise());
             } else {
                 content.release();
                 client.write(new DefaultHttpContent(held), client.voidPromise());
@@ -417,9 +430,9 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
             LastHttpContent end = new DefaultLastHttpContent(body);
             end.trailingHeaders().set(((LastHttpContent) content).trailingHeaders());
             content.release();
+            responseDone();
             client.write(head, client.voidPromise());
             client.writeAndFlush(end, client.voidPromise());
-            responseDone();
             return;
         }
         content.release();
@@ -487,14 +500,19 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         if (done) {
             return;
         }
+        UpstreamConnection closed = upstream;
         upstream = null;
         if (responseStarted) {
             abort(); // too late for an error response: the client sees the cut
             return;
         }
         Endpoint failed = pool.endpoint();
-        boolean stale = attemptReused;
-        attemptEnded(stale); // a reused connection closing is most often its idle timeout, not a fault
+        boolean stale = attemptReused && !closed.answeredAnything();
+        if (stale) {
+            attemptReleased(); // most often the upstream's idle timeout crossing our request: no fault
+        } else {
+            attemptEnded(false);
+        }
         if (stale && retry(false, failed)) {
             return;
         }
@@ -508,7 +526,11 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         }
         done = true;
         clock.disarm(this);
-        attemptEnded(true); // the client left, or the request was refused: nothing the endpoint did
+        if (requestSent && !responseStarted) {
+            attemptEnded(false); // the client gave up waiting for the answer: the endpoint was slow
+        } else {
+            attemptReleased(); // the request was refused, or the exchange is over: no verdict
+        }
         releasePending();
         releaseCheck();
         gate.resume(ReadGate.CONNECTING | ReadGate.UPSTREAM_FULL);
@@ -587,7 +609,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
             attemptEnded(false);
             fail(ErrorCode.UPSTREAM_TIMEOUT, "no answer within the route's total timeout");
         } else if (acquiring) {
-            attemptEnded(true); // waited for a free pooled connection: the gateway's limit
+            attemptReleased(); // waited for a free pooled connection: the gateway's limit
             unavailable("no upstream connection became free in time");
         } else if (responseStarted) {
             abort();

@@ -113,6 +113,11 @@ public final class Endpoint {
         }
     }
 
+    /** A call that ended for reasons of the gateway's or the client's: frees its permit, breaks no streak. */
+    void recordNeutral() {
+        breaker.recordSuccess();
+    }
+
     /** @return the failures in a row so far, this one included */
     int recordFailure() {
         breaker.recordFailure();

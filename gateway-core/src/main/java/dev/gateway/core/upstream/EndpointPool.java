@@ -65,7 +65,12 @@ public final class EndpointPool {
             }
             c.channel().close(); // closed by the upstream while idle; never hand it out
         }
-        if (open < maxConnections) {
+        if (fresh && open >= maxConnections && !idle.isEmpty()) {
+            // A new connection is wanted at the cap: make room by closing the oldest idle one (its close
+            // brings the count back; until then the cap is over by one).
+            idle.pollLast().channel().close();
+            connect(callback);
+        } else if (open < maxConnections) {
             connect(callback);
         } else if (waiters.size() < maxWaiters) {
             waiters.addLast(callback);

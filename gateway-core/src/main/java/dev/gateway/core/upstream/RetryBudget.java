@@ -31,11 +31,16 @@ public final class RetryBudget {
         requests++;
     }
 
-    /** Takes one retry from the budget, if there is one left. */
-    public boolean tryRetry(long nowNanos) {
+    /** Whether a retry would fit in the budget now (nothing is taken). */
+    public boolean hasRoom(long nowNanos) {
         roll(nowNanos);
         long allowed = (long) (requests + previousRequests) * percent / 100 + minimum;
-        if (retries + previousRetries >= allowed) {
+        return retries + previousRetries < allowed;
+    }
+
+    /** Takes one retry from the budget, if there is one left. */
+    public boolean tryRetry(long nowNanos) {
+        if (!hasRoom(nowNanos)) {
             return false;
         }
         retries++;

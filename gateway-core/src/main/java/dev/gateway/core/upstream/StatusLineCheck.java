@@ -13,14 +13,24 @@ import io.netty.util.ReferenceCountUtil;
 final class StatusLineCheck extends ChannelInboundHandlerAdapter {
     private static final byte[] PREFIX = {'H', 'T', 'T', 'P', '/'};
     private int matched = PREFIX.length; // nothing to check until a request is sent
+    private boolean received;
 
     /** The next bytes from the upstream begin a response. */
     void expectResponse() {
         matched = 0;
+        received = false;
+    }
+
+    /** Whether any byte came from the upstream since the request was sent: then it was not a stale close. */
+    boolean received() {
+        return received;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf && ((ByteBuf) msg).isReadable()) {
+            received = true;
+        }
         if (matched < PREFIX.length && msg instanceof ByteBuf) {
             ByteBuf buf = (ByteBuf) msg;
             for (int i = buf.readerIndex(); i < buf.writerIndex() && matched < PREFIX.length; i++, matched++) {

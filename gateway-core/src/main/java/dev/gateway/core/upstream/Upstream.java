@@ -128,6 +128,14 @@ public final class Upstream {
         }
     }
 
+    /**
+     * The call to {@code e} ended without a verdict on the endpoint (the gateway's own limits, a request
+     * refused mid-stream): its breaker permit is given back as a success, its failure streak left alone.
+     */
+    public void released(Endpoint e) {
+        e.recordNeutral();
+    }
+
     /** The call to {@code e} failed: no connection, no answer, or a 5xx. */
     public void failed(Endpoint e) {
         int inARow = e.recordFailure();

@@ -14,6 +14,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private final EndpointPool pool;
     private Channel channel;
     private UpstreamListener listener;
+    private StatusLineCheck statusLine;
     long idleSinceNanos;
     /** Served a request before this lease: a close before any answer may be the upstream's idle timeout. */
     boolean reused;
@@ -38,7 +39,16 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     /** Hands the connection to its next user, whose request is about to be written. Event loop only. */
     public void lease(UpstreamListener listener) {
         this.listener = listener;
-        channel.pipeline().get(StatusLineCheck.class).expectResponse();
+        statusLine.expectResponse();
+    }
+
+    /**
+     * Whether the upstream sent anything during this lease. A reused connection that closes having sent
+     * nothing is the keep-alive race (the upstream closed it as idle as the request went out); one that
+     * sent something, even garbage or an interim 1xx, had the request.
+     */
+    public boolean answeredAnything() {
+        return statusLine.received();
     }
 
     /**
@@ -53,6 +63,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         channel = ctx.channel();
+        statusLine = ctx.pipeline().get(StatusLineCheck.class);
     }
 
     @Override

@@ -128,11 +128,18 @@ public final class UpstreamPools {
             if (first != null && first.endpoint().tryAcquirePermit()) {
                 return first;
             }
+            boolean anyUsable = first != null;
             for (int k = 0; k < c.length; k++) { // the draw missed: any usable one, from a random start
                 EndpointPool p = c[(i + k) % c.length];
-                if (p != first && usable(p, avoid, now) && p.endpoint().tryAcquirePermit()) {
-                    return p;
+                if (p != first && usable(p, avoid, now)) {
+                    anyUsable = true;
+                    if (p.endpoint().tryAcquirePermit()) {
+                        return p;
+                    }
                 }
+            }
+            if (anyUsable) {
+                return null; // usable ones exist but their half-open trials are taken: not a reason to panic
             }
             for (int k = 0; k < c.length; k++) { // none passes its checks: whatever a breaker admits
                 EndpointPool p = c[(i + k) % c.length];
