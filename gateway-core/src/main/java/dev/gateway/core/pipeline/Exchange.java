@@ -1,6 +1,7 @@
 package dev.gateway.core.pipeline;
 
 import dev.gateway.codec.ErrorCode;
+import dev.gateway.codec.ErrorDetail;
 import dev.gateway.codec.ErrorResponses;
 import dev.gateway.codec.RequestTarget;
 import dev.gateway.core.auth.Principal;
@@ -10,6 +11,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.util.List;
 
 /** One request and its response: the state the pipeline's stages share while it is in flight. */
 public final class Exchange {
@@ -46,9 +50,9 @@ public final class Exchange {
         this.startNanos = System.nanoTime();
         this.bodyExpected = bodyExpected;
         this.bodyDiscardable = bodyDiscardable;
-        this.clientKeepAlive = request != null && io.netty.handler.codec.http.HttpUtil.isKeepAlive(request);
+        this.clientKeepAlive = request != null && HttpUtil.isKeepAlive(request);
         this.clientSpeaks11 = request != null
-                && request.protocolVersion().equals(io.netty.handler.codec.http.HttpVersion.HTTP_1_1);
+                && request.protocolVersion().equals(HttpVersion.HTTP_1_1);
     }
 
     public String requestId() {
@@ -85,7 +89,7 @@ public final class Exchange {
     }
 
     /** As above, with the violations that make up a 400's {@code details}. */
-    void reject(ChannelHandlerContext ctx, ErrorCode code, java.util.List<dev.gateway.codec.ErrorDetail> details) {
+    void reject(ChannelHandlerContext ctx, ErrorCode code, List<ErrorDetail> details) {
         respond(ctx, ErrorResponses.create(ctx.alloc(), code, code.defaultMessage(), requestId, details));
     }
 

@@ -6,6 +6,7 @@ import dev.gateway.core.upstream.AcquireCallback;
 import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.EndpointPool;
 import dev.gateway.core.upstream.PoolExhaustedException;
+import dev.gateway.core.upstream.RetryBudget;
 import dev.gateway.core.upstream.Upstream;
 import dev.gateway.core.upstream.UpstreamConnection;
 import dev.gateway.core.upstream.UpstreamListener;
@@ -48,9 +49,9 @@ import java.util.concurrent.TimeUnit;
  * that is not 5xx, or a failure: no connection, no answer, a 5xx). A failed attempt is retried, on
  * another endpoint where there is one, only when none of the request can have reached the upstream: the
  * connection was refused or timed out (head and body are still here), or a reused keep-alive connection
- * closed without sending a single byte back, for a request without a body. Only idempotent methods and requests carrying an
- * {@code Idempotency-Key} are retried, at most {@code retries.maxRetries} times and within the loop's
- * {@link dev.gateway.core.upstream.RetryBudget}; a body is never sent twice.
+ * closed without sending a single byte back, for a request without a body. Only idempotent methods and
+ * requests carrying an {@code Idempotency-Key} are retried, at most {@code retries.maxRetries} times and
+ * within the loop's {@link RetryBudget}; a body is never sent twice.
  */
 final class ProxyCall implements AcquireCallback, UpstreamListener {
     private static final AsciiString IDEMPOTENCY_KEY = AsciiString.cached("idempotency-key");
@@ -59,6 +60,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
     private final Exchange ex;
     private final RoutedOperation op;
     private final LoopPools pools;
+    private final RetryBudget budget;
     private EndpointPool pool;
     /** The endpoint whose breaker permit this attempt holds, until its outcome is recorded. */
     private Endpoint permit;
@@ -67,7 +69,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
      * When the route's total timeout ends ({@link System#nanoTime}); 0 for streams. Counted from the start
      * of forwarding to the response head, over every attempt.
      */
-    private final long totalDeadlineNanos;
+    private long totalDeadlineNanos;
     /** The armed deadline is the total one: when it passes, it is a timeout whatever the phase. */
     private boolean totalArmed;
     /** A body-less request's head, kept after it was written in case a stale connection must be retried. */
@@ -101,19 +103,21 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         this.ex = ex;
         this.op = ex.operation;
         this.pools = pools;
+        this.budget = pools.retryBudget(op.upstream());
         this.pool = pool;
         this.permit = pool.endpoint();
         this.clientAddress = clientAddress;
-        // From the moment forwarding starts: a held JSON body is complete by then, and the client's own
-        // pace of sending is on its own clock (client.bodyIdleTimeout), not the route's.
-        this.totalDeadlineNanos = op.totalTimeout() == null ? 0 : System.nanoTime() + op.totalTimeout().toNanos();
     }
 
     void start(HttpRequest request) {
         ForwardedHeaders.toUpstream(request, ex.target.uri(), clientAddress, pool.endpoint().hostHeader(),
                 ex.principal);
         head = request;
-        pools.retryBudget(op.upstream()).request(System.nanoTime());
+        long now = System.nanoTime();
+        // From the moment forwarding starts: a held JSON body is complete by then, and the client's own
+        // pace of sending is on its own clock (client.bodyIdleTimeout), not the route's.
+        totalDeadlineNanos = op.totalTimeout() == null ? 0 : now + op.totalTimeout().toNanos();
+        budget.request(now);
         attempt(false);
     }
 
@@ -191,12 +195,12 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
             return;
         }
         if (cause instanceof PoolExhaustedException) {
-            attemptReleased(); // the gateway's own limit: no fault of the endpoint's
+            attemptEnded(Outcome.NO_VERDICT); // the gateway's own limit: no fault of the endpoint's
             unavailable("upstream connection limit reached");
             return;
         }
         Endpoint failed = pool.endpoint();
-        attemptEnded(false);
+        attemptEnded(Outcome.FAILED);
         if (retry(true, failed)) {
             return;
         }
@@ -207,31 +211,27 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         }
     }
 
-    /**
-     * Records the attempt's outcome on its endpoint (once) and stops counting it as a call in flight.
-     *
-     * @param good the endpoint did its part (an answer that is not 5xx, or a failure that was not its own)
-     */
-    private void attemptEnded(boolean good) {
+    /** How an attempt went, for its endpoint's breaker and failure streak. */
+    private enum Outcome {
+        /** An answer that is not 5xx. */
+        GOOD,
+        /** No connection, no answer, a 5xx, or a client that gave up waiting for the answer. */
+        FAILED,
+        /** Ended for the gateway's or the client's reasons: the permit goes back, the streak stays. */
+        NO_VERDICT
+    }
+
+    /** Records the attempt's outcome on its endpoint (once) and stops counting it as a call in flight. */
+    private void attemptEnded(Outcome outcome) {
         if (permit == null) {
             return;
         }
         Upstream u = op.upstream();
-        if (good) {
-            u.succeeded(permit);
-        } else {
-            u.failed(permit);
+        switch (outcome) {
+            case GOOD -> u.succeeded(permit);
+            case FAILED -> u.failed(permit);
+            default -> u.released(permit);
         }
-        permit = null;
-        pool.callEnded();
-    }
-
-    /** Gives the attempt's breaker permit back without a verdict on its endpoint. */
-    private void attemptReleased() {
-        if (permit == null) {
-            return;
-        }
-        op.upstream().released(permit);
         permit = null;
         pool.callEnded();
     }
@@ -250,7 +250,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         if (retries >= u.config().retries().maxRetries() || !idempotent()
                 || (!nothingWritten && (!requestSent || ex.bodyExpected || sentHead == null))
                 || (totalDeadlineNanos != 0 && now - totalDeadlineNanos >= 0)
-                || !pools.retryBudget(u).hasRoom(now)) {
+                || !budget.hasRoom(now)) {
             return false;
         }
         // After a refused or timed-out connection, only another endpoint (the same one would most likely
@@ -260,7 +260,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         if (next == null) {
             return false;
         }
-        pools.retryBudget(u).tryRetry(now); // there was room a moment ago, on this same loop
+        budget.tryRetry(now); // there was room a moment ago, on this same loop
         retries++;
         pool = next;
         permit = next.endpoint();
@@ -446,7 +446,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
     private boolean responseHead(HttpResponse response) {
         if (response.decoderResult().isFailure()) {
             ReferenceCountUtil.release(response);
-            attemptEnded(false);
+            attemptEnded(Outcome.FAILED);
             fail(ErrorCode.BAD_GATEWAY, "upstream answered with something that is not HTTP");
             return false;
         }
@@ -454,7 +454,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         if (status.codeClass() == HttpStatusClass.INFORMATIONAL) {
             if (status.code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
                 ReferenceCountUtil.release(response);
-                attemptEnded(false);
+                attemptEnded(Outcome.FAILED);
                 fail(ErrorCode.BAD_GATEWAY, "upstream switched protocols");
             } else {
                 ReferenceCountUtil.release(response); // interim answers stay between gateway and upstream
@@ -462,7 +462,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
             return false;
         }
         // A 5xx goes to the client as it is, but counts against the endpoint; it is never retried.
-        attemptEnded(status.codeClass() != HttpStatusClass.SERVER_ERROR);
+        attemptEnded(status.codeClass() == HttpStatusClass.SERVER_ERROR ? Outcome.FAILED : Outcome.GOOD);
         responseStarted = true;
         reusable = HttpUtil.isKeepAlive(response);
         if (op.idleTimeout() == null) {
@@ -509,9 +509,9 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         Endpoint failed = pool.endpoint();
         boolean stale = attemptReused && !closed.answeredAnything();
         if (stale) {
-            attemptReleased(); // most often the upstream's idle timeout crossing our request: no fault
+            attemptEnded(Outcome.NO_VERDICT); // most often the upstream's idle timeout crossing our request: no fault
         } else {
-            attemptEnded(false);
+            attemptEnded(Outcome.FAILED);
         }
         if (stale && retry(false, failed)) {
             return;
@@ -527,9 +527,9 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         done = true;
         clock.disarm(this);
         if (requestSent && !responseStarted) {
-            attemptEnded(false); // the client gave up waiting for the answer: the endpoint was slow
+            attemptEnded(Outcome.FAILED); // the client gave up waiting for the answer: the endpoint was slow
         } else {
-            attemptReleased(); // the request was refused, or the exchange is over: no verdict
+            attemptEnded(Outcome.NO_VERDICT); // the request was refused, or the exchange is over: no verdict
         }
         releasePending();
         releaseCheck();
@@ -606,15 +606,15 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
             return;
         }
         if (totalArmed && !responseStarted) {
-            attemptEnded(false);
+            attemptEnded(Outcome.FAILED);
             fail(ErrorCode.UPSTREAM_TIMEOUT, "no answer within the route's total timeout");
         } else if (acquiring) {
-            attemptReleased(); // waited for a free pooled connection: the gateway's limit
+            attemptEnded(Outcome.NO_VERDICT); // waited for a free pooled connection: the gateway's limit
             unavailable("no upstream connection became free in time");
         } else if (responseStarted) {
             abort();
         } else {
-            attemptEnded(false);
+            attemptEnded(Outcome.FAILED);
             fail(ErrorCode.UPSTREAM_TIMEOUT, ErrorCode.UPSTREAM_TIMEOUT.defaultMessage());
         }
     }

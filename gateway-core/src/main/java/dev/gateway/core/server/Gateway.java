@@ -49,9 +49,11 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -325,7 +327,7 @@ public final class Gateway implements AutoCloseable {
         for (Operation op : contract.operations()) {
             bound.add(bind(op, config, byName, rules.get(op.id()), rateClasses));
         }
-        java.util.Set<String> checked = new java.util.HashSet<>();
+        Set<String> checked = new HashSet<>();
         for (RoutedOperation r : bound) {
             if (r.upstream() != null && !r.responseValidation().equals("off")) {
                 checked.add(r.operation().id());
@@ -347,15 +349,16 @@ public final class Gateway implements AutoCloseable {
     static Map<String, RateClass> rateClasses(GatewayConfig config) {
         Map<String, RateClass> out = new LinkedHashMap<>();
         config.rateLimits().forEach((upstream, limits) -> {
-            for (String kind : List.of("read", "write")) {
-                GatewayConfig.Bucket b = kind.equals("read") ? limits.read() : limits.write();
-                if (b != null) {
-                    String name = upstream + "." + kind;
-                    out.put(name, new RateClass(out.size(), name, b.perSecond(), b.burst()));
-                }
-            }
+            addRateClass(out, upstream + ".read", limits.read());
+            addRateClass(out, upstream + ".write", limits.write());
         });
         return out;
+    }
+
+    private static void addRateClass(Map<String, RateClass> classes, String name, GatewayConfig.Bucket bucket) {
+        if (bucket != null) { // not limited
+            classes.put(name, new RateClass(classes.size(), name, bucket.perSecond(), bucket.burst()));
+        }
     }
 
     private static RoutedOperation bind(Operation op, GatewayConfig config, Map<String, Upstream> upstreams,
