@@ -31,6 +31,14 @@ public final class Main {
             "default: gateway-defaults.yaml in the jar and the README. 'token' prints an HS256 JWT signed",
             "with the configuration's auth.hmacKeys (the demo's without --config).");
 
+    static {
+        // The OTLP exporter logs through java.util.logging: its lines join ours as JSON. Set before
+        // anything touches java.util.logging, which reads it once.
+        if (System.getProperty("java.util.logging.manager") == null) {
+            System.setProperty("java.util.logging.manager", "org.apache.logging.log4j.jul.LogManager");
+        }
+    }
+
     private Main() {
     }
 

@@ -6,13 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.core.server.Gateway;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -28,49 +21,30 @@ import org.junit.jupiter.api.Timeout;
  * drops connections or answers 503 as each test's expectations say, and counts what reached it.
  */
 class MockServerFaultsTest {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final String SLOW = "/v1/trades/trd_slow0000000000000000";
     private static final String FAST = "/v1/trades/trd_fast0000000000000000";
     private static final String KEY = "X-API-Key: it-key\r\n";
 
-    private static Process mockServer;
+    private static MockServerProcess mockServer;
     private static int port;
     private Gateway gateway;
 
     @BeforeAll
     static void startMockServer() throws Exception {
-        Path jar = Path.of(System.getProperty("mockserver.jar", "target/mockserver/mockserver.jar"));
-        assertTrue(Files.isRegularFile(jar), "the build copies MockServer's jar to " + jar);
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        mockServer = new ProcessBuilder(java, "-Xmx128m", "-jar", jar.toString(), "-serverPort",
-                String.valueOf(port), "-logLevel", "WARN").redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        Poll.until(Duration.ofSeconds(60), "MockServer answering on " + port, () -> {
-            assertTrue(mockServer.isAlive(), "MockServer exited");
-            try {
-                return control("status", "").statusCode() == 200;
-            } catch (IOException notYet) {
-                return false;
-            }
-        });
+        mockServer = MockServerProcess.start();
+        port = mockServer.port;
     }
 
     @AfterAll
     static void stopMockServer() throws InterruptedException {
         if (mockServer != null) {
-            mockServer.destroy();
-            if (!mockServer.waitFor(10, TimeUnit.SECONDS)) {
-                mockServer.destroyForcibly();
-            }
+            mockServer.close();
         }
     }
 
     @BeforeEach
     void reset() throws Exception {
-        assertEquals(200, control("reset", "").statusCode());
+        mockServer.reset();
     }
 
     @AfterEach
@@ -80,22 +54,13 @@ class MockServerFaultsTest {
         }
     }
 
-    private static HttpResponse<String> control(String what, String json) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/mockserver/" + what))
-                .timeout(Duration.ofSeconds(5)).PUT(HttpRequest.BodyPublishers.ofString(json)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
     private static void expect(String request, String answer) throws Exception {
-        HttpResponse<String> r = control("expectation", "{\"httpRequest\":" + request + "," + answer + "}");
-        assertEquals(201, r.statusCode(), r.body());
+        mockServer.expect(request, answer);
     }
 
     /** How many requests matching {@code request} MockServer has received. */
     private static int received(String request) throws Exception {
-        HttpResponse<String> r = control("retrieve?type=REQUESTS&format=JSON", request);
-        assertEquals(200, r.statusCode(), r.body());
-        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).size();
+        return mockServer.received(request).size();
     }
 
     private void startGateway(String tradeSettings) throws InterruptedException {

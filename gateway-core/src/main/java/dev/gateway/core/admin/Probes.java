@@ -42,6 +42,19 @@ public final class Probes {
      * otherwise and from the moment shutdown begins. Each upstream is {@code up}, {@code down} (no
      * endpoint passes its checks) or {@code open} (every breaker open).
      */
+    /** What {@code /readyz} would answer now: ready (200) or not. */
+    public boolean ready() {
+        if (draining.getAsBoolean()) {
+            return false;
+        }
+        for (Upstream u : upstreams) {
+            if (u.state() != Upstream.State.UP) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public FullHttpResponse readiness(ByteBufAllocator alloc) {
         boolean ready = !draining.getAsBoolean();
         Upstream.State[] states = new Upstream.State[upstreams.size()];

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -32,7 +33,9 @@ public record GatewayConfig(
         List<RouteConfig> routes,
         Map<String, OperationConfig> operations,
         AuthConfig auth,
-        Map<String, RateLimitConfig> rateLimits) {
+        Map<String, RateLimitConfig> rateLimits,
+        LoggingConfig logging,
+        TracingConfig tracing) {
 
     /** Endpoint value that stands for the in-process demo upstream of that service. */
     public static final String DEMO_ENDPOINT = "demo";
@@ -55,6 +58,21 @@ public record GatewayConfig(
     }
 
     public record Listener(String host, int port) {
+    }
+
+    /**
+     * @param level the application log's level (the {@code gateway.logLevel} system property wins)
+     * @param accessLog whether one line per request is written
+     */
+    public record LoggingConfig(String level, boolean accessLog) {
+    }
+
+    /**
+     * @param endpoint OTLP/HTTP traces URL
+     * @param sampleRatio share of new traces recorded; a caller's sampled flag is honoured
+     */
+    public record TracingConfig(boolean enabled, String endpoint, double sampleRatio, String serviceName,
+            Duration exportTimeout, Duration scheduleDelay, int maxQueueSize) {
     }
 
     public record ClientLimits(
@@ -273,9 +291,34 @@ public record GatewayConfig(
             rateLimits.put(name, new RateLimitConfig(name, bucket(l.child("read")), bucket(l.child("write"))));
             l.rejectUnknownKeys();
         });
+        LoggingConfig logging = logging(root.child("logging"));
+        TracingConfig tracing = tracing(root.child("tracing"));
         root.rejectUnknownKeys();
         return new GatewayConfig(listener, admin, contract.isEmpty() ? null : contract, eventLoops, allocator,
-                client, shutdown, upstreams, routes, operations, auth, rateLimits);
+                client, shutdown, upstreams, routes, operations, auth, rateLimits, logging, tracing);
+    }
+
+    private static LoggingConfig logging(ConfigReader r) {
+        String level = r.string("level", "info").toUpperCase(Locale.ROOT);
+        if (!List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF").contains(level)) {
+            throw r.error("level", "must be one of trace, debug, info, warn, error, off; got '"
+                    + level.toLowerCase(Locale.ROOT) + "'");
+        }
+        LoggingConfig c = new LoggingConfig(level, r.bool("accessLog", true));
+        r.rejectUnknownKeys();
+        return c;
+    }
+
+    private static TracingConfig tracing(ConfigReader r) {
+        String endpoint = r.string("endpoint", "http://127.0.0.1:4318/v1/traces");
+        if (!endpoint.startsWith("http://") && !endpoint.startsWith("https://")) {
+            throw r.error("endpoint", "must be an http:// or https:// URL, got '" + endpoint + "'");
+        }
+        TracingConfig c = new TracingConfig(r.bool("enabled", false), endpoint, r.decimal("sampleRatio", 0.01, 0, 1),
+                r.requiredString("serviceName"), r.duration("exportTimeout", Duration.ofSeconds(10)),
+                r.duration("scheduleDelay", Duration.ofSeconds(5)), r.integer("maxQueueSize", 2048, 1, 1_000_000));
+        r.rejectUnknownKeys();
+        return c;
     }
 
     private static Bucket bucket(ConfigReader r) {

@@ -6,6 +6,7 @@ import dev.gateway.core.auth.Authenticator;
 import dev.gateway.core.auth.Principal;
 import dev.gateway.core.auth.Unauthenticated;
 import dev.gateway.core.contract.Operation;
+import dev.gateway.core.observe.GatewayMetrics;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -13,6 +14,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
+import io.prometheus.client.Counter;
 
 /**
  * Who is calling, and may they call this operation: 401 without valid credentials, 403 when a scope of
@@ -25,10 +27,14 @@ final class Authentication extends RequestStage {
             AsciiString.cached("Bearer realm=\"gateway\", error=\"invalid_token\"");
 
     private final Authenticator authenticator;
+    private final Counter.Child unauthenticated;
+    private final Counter.Child forbidden;
 
-    Authentication(ExchangeStart exchanges, Authenticator authenticator) {
+    Authentication(ExchangeStart exchanges, Authenticator authenticator, GatewayMetrics metrics) {
         super(exchanges);
         this.authenticator = authenticator;
+        this.unauthenticated = metrics.authRejected(ErrorCode.UNAUTHENTICATED.name());
+        this.forbidden = metrics.authRejected(ErrorCode.FORBIDDEN.name());
     }
 
     @Override
@@ -45,6 +51,7 @@ final class Authentication extends RequestStage {
                     h.get(ForwardedHeaders.X_API_KEY));
         } catch (Unauthenticated e) {
             ReferenceCountUtil.release(request);
+            unauthenticated.inc();
             FullHttpResponse response = ErrorResponses.create(ctx.alloc(), ErrorCode.UNAUTHENTICATED, e.getMessage(),
                     ex.requestId);
             response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE,
@@ -55,6 +62,7 @@ final class Authentication extends RequestStage {
         String missing = principal.missingScope(op.requiredScopes());
         if (missing != null) {
             ReferenceCountUtil.release(request);
+            forbidden.inc();
             ex.reject(ctx, ErrorCode.FORBIDDEN, "missing scope " + missing);
             return;
         }

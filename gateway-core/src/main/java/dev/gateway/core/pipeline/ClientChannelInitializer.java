@@ -12,6 +12,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.flow.FlowControlHandler;
+import io.prometheus.client.Counter;
 
 /**
  * Builds a client connection's pipeline:
@@ -29,9 +30,13 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     private final UpstreamPools pools;
     private final Authenticator authenticator;
     private final RateLimiter rateLimiter;
+    private final Counter.Child[] rateLimited;
+    private final Telemetry telemetry;
 
+    /** @param rateLimited refusals by rate class, indexed as the classes are */
     public ClientChannelInitializer(ClientLimits limits, ServerState state, RouteTable routes, Probes probes,
-            UpstreamPools pools, Authenticator authenticator, RateLimiter rateLimiter) {
+            UpstreamPools pools, Authenticator authenticator, RateLimiter rateLimiter, Counter.Child[] rateLimited,
+            Telemetry telemetry) {
         this.limits = limits;
         this.state = state;
         this.routes = routes;
@@ -39,6 +44,8 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         this.pools = pools;
         this.authenticator = authenticator;
         this.rateLimiter = rateLimiter;
+        this.rateLimited = rateLimited;
+        this.telemetry = telemetry;
     }
 
     @Override
@@ -50,7 +57,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         ch.closeFuture().addListener(f -> state.connectionClosed());
         ConnectionTimeouts timeouts = new ConnectionTimeouts(limits.keepAliveIdleTimeout().toNanos(),
                 limits.headersTimeout().toNanos(), limits.bodyIdleTimeout().toNanos());
-        ExchangeStart exchanges = new ExchangeStart(state, timeouts);
+        ExchangeStart exchanges = new ExchangeStart(state, timeouts, telemetry);
         ChannelPipeline p = ch.pipeline();
         p.addLast("timeouts", timeouts);
         p.addLast("http", new HttpServerCodec(new HttpDecoderConfig()
@@ -62,10 +69,10 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         p.addLast("exchange", exchanges);
         p.addLast("guard", new RequestGuard(exchanges));
         p.addLast("routing", new Routing(exchanges, routes, probes));
-        p.addLast("auth", new Authentication(exchanges, authenticator));
-        p.addLast("ratelimit", new RateLimiting(exchanges, rateLimiter));
+        p.addLast("auth", new Authentication(exchanges, authenticator, telemetry.metrics()));
+        p.addLast("ratelimit", new RateLimiting(exchanges, rateLimiter, rateLimited));
         p.addLast("admission", new Admission(exchanges));
         p.addLast("contract", new ContractValidation(exchanges));
-        p.addLast("proxy", new ProxyHandler(exchanges, pools));
+        p.addLast("proxy", new ProxyHandler(exchanges, pools, telemetry.tracing()));
     }
 }

@@ -82,14 +82,14 @@ final class ContractValidation extends ChannelInboundHandlerAdapter {
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
         if (length > r.maxBodyBytes()) {
             ReferenceCountUtil.release(request);
-            exchange.reject(ctx, ErrorCode.PAYLOAD_TOO_LARGE, tooLarge(r));
+            refuse(ctx, exchange, ErrorCode.PAYLOAD_TOO_LARGE, tooLarge(r));
             return;
         }
         boolean hasBody = exchange.bodyExpected;
         String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
         if (r.takesBody() && (hasBody || contentType != null) && !r.accepts(contentType)) {
             ReferenceCountUtil.release(request);
-            exchange.reject(ctx, ErrorCode.UNSUPPORTED_MEDIA_TYPE, contentType == null
+            refuse(ctx, exchange, ErrorCode.UNSUPPORTED_MEDIA_TYPE, contentType == null
                     ? "a Content-Type is required: " + String.join(", ", r.mediaTypes())
                     : "Content-Type must be one of: " + String.join(", ", r.mediaTypes()));
             return;
@@ -98,13 +98,13 @@ final class ContractValidation extends ChannelInboundHandlerAdapter {
                 request.headers());
         if (!violations.isEmpty()) {
             ReferenceCountUtil.release(request);
-            exchange.reject(ctx, ErrorCode.VALIDATION_FAILED, violations);
+            refuse(ctx, exchange, ErrorCode.VALIDATION_FAILED, violations);
             return;
         }
         if (!hasBody) {
             if (r.bodyRequired()) {
                 ReferenceCountUtil.release(request);
-                exchange.reject(ctx, ErrorCode.VALIDATION_FAILED, r.checkBody(null));
+                refuse(ctx, exchange, ErrorCode.VALIDATION_FAILED, r.checkBody(null));
                 return;
             }
             ctx.fireChannelRead(request);
@@ -139,7 +139,7 @@ final class ContractValidation extends ChannelInboundHandlerAdapter {
                 content.release();
                 Exchange e = ex;
                 releaseHeld();
-                e.reject(ctx, ErrorCode.PAYLOAD_TOO_LARGE, tooLarge(rules));
+                refuse(ctx, e, ErrorCode.PAYLOAD_TOO_LARGE, tooLarge(rules));
                 return;
             }
             heldBody.addComponent(true, content.content().retain());
@@ -153,6 +153,7 @@ final class ContractValidation extends ChannelInboundHandlerAdapter {
         if (streaming && bodyBytes > rules.maxBodyBytes()) {
             content.release();
             streaming = false;
+            ex.operation.metrics().validationFailed(ErrorCode.PAYLOAD_TOO_LARGE);
             ex = null;
             ctx.fireUserEventTriggered(BODY_TOO_LARGE);
             return;
@@ -161,6 +162,18 @@ final class ContractValidation extends ChannelInboundHandlerAdapter {
             ex = null;
         }
         ctx.fireChannelRead(content);
+    }
+
+    /** Answers with a contract error, counted against the route. */
+    private static void refuse(ChannelHandlerContext ctx, Exchange exchange, ErrorCode code, String message) {
+        exchange.operation.metrics().validationFailed(code);
+        exchange.reject(ctx, code, message);
+    }
+
+    private static void refuse(ChannelHandlerContext ctx, Exchange exchange, ErrorCode code,
+            List<ErrorDetail> violations) {
+        exchange.operation.metrics().validationFailed(code);
+        exchange.reject(ctx, code, violations);
     }
 
     /** The whole JSON body is in: parse it where it lies, check it, and forward it or answer 400. */
@@ -177,13 +190,13 @@ final class ContractValidation extends ChannelInboundHandlerAdapter {
         } catch (MalformedBody m) {
             ReferenceCountUtil.release(request);
             body.release();
-            e.reject(ctx, ErrorCode.MALFORMED_BODY, m.getMessage());
+            refuse(ctx, e, ErrorCode.MALFORMED_BODY, m.getMessage());
             return;
         }
         if (!violations.isEmpty()) {
             ReferenceCountUtil.release(request);
             body.release();
-            e.reject(ctx, ErrorCode.VALIDATION_FAILED, violations);
+            refuse(ctx, e, ErrorCode.VALIDATION_FAILED, violations);
             return;
         }
         ctx.fireChannelRead(request);

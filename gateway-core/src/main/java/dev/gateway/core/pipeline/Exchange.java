@@ -13,12 +13,15 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.opentelemetry.api.trace.Span;
 import java.util.List;
 
 /** One request and its response: the state the pipeline's stages share while it is in flight. */
 public final class Exchange {
     final String requestId;
     final HttpRequest request;
+    /** The request target as the client sent it, for the access log ({@code null} without a request). */
+    final String rawUri;
     final long startNanos;
     /** The request announced a body (chunked or a non-zero Content-Length). */
     final boolean bodyExpected;
@@ -44,9 +47,27 @@ public final class Exchange {
     boolean closeAfterResponse;
     boolean ended;
 
+    // --- what the exchange leaves in the access log, the metrics and its trace ---
+    /** The status sent to the client; 0 until a response starts. */
+    int status;
+    /** The whole response was written to the socket. */
+    boolean delivered;
+    /** Body bytes read from the client and written to it. */
+    long bytesIn;
+    long bytesOut;
+    /** The template of a known path whose method is not served (405); routed exchanges have {@link #operation}. */
+    String routeTemplate;
+    /** The upstream the request was forwarded to, or {@code null}. */
+    String forwardedTo;
+    /** From the start of forwarding to the upstream's response head or its last failure; 0 until then. */
+    long upstreamNanos;
+    /** The server span, when tracing is on. */
+    Span span;
+
     Exchange(String requestId, HttpRequest request, boolean bodyExpected, boolean bodyDiscardable) {
         this.requestId = requestId;
         this.request = request;
+        this.rawUri = request == null ? null : request.uri();
         this.startNanos = System.nanoTime();
         this.bodyExpected = bodyExpected;
         this.bodyDiscardable = bodyDiscardable;

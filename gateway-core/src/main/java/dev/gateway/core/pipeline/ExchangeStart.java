@@ -21,6 +21,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 
 
@@ -47,18 +49,36 @@ public final class ExchangeStart extends ChannelDuplexHandler {
 
     private final ServerState state;
     private final ConnectionTimeouts timeouts;
+    private final Telemetry telemetry;
+    /** The client's address and port, read once per connection. */
+    private String clientAddress;
+    private int clientPort;
     private ReadGate gate;
     private Exchange current;
     private HttpRequest pipelined;
 
-    ExchangeStart(ServerState state, ConnectionTimeouts timeouts) {
+    ExchangeStart(ServerState state, ConnectionTimeouts timeouts, Telemetry telemetry) {
         this.state = state;
         this.timeouts = timeouts;
+        this.telemetry = telemetry;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         gate = new ReadGate(ctx.channel());
+        SocketAddress remote = ctx.channel().remoteAddress();
+        if (remote instanceof InetSocketAddress) {
+            InetSocketAddress inet = (InetSocketAddress) remote;
+            clientAddress = inet.getAddress().getHostAddress();
+            clientPort = inet.getPort();
+        } else {
+            clientAddress = String.valueOf(remote);
+        }
+    }
+
+    /** The client's IP address, as the logs and {@code X-Forwarded-For} give it. */
+    String clientAddress() {
+        return clientAddress;
     }
 
     /** The connection's read gate, shared by the stages that must pause the client. */
@@ -107,6 +127,7 @@ public final class ExchangeStart extends ChannelDuplexHandler {
                 !chunked && length <= DISCARDABLE_BODY_BYTES);
         current = ex;
         state.exchangeStarted();
+        telemetry.started(ex, clientAddress, clientPort);
         if (full) {
             ex.requestComplete = true;
         }
@@ -127,6 +148,7 @@ public final class ExchangeStart extends ChannelDuplexHandler {
             content.release(); // stray content after a failed decode; the connection is closing
             return;
         }
+        ex.bytesIn += content.content().readableBytes();
         boolean last = content instanceof LastHttpContent;
         if (last) {
             ex.requestComplete = true;
@@ -166,7 +188,8 @@ public final class ExchangeStart extends ChannelDuplexHandler {
     private void respond(ChannelHandlerContext ctx, Exchange ex, FullHttpResponse response) {
         ex.discardBody = true;
         prepare(ex, response);
-        ctx.writeAndFlush(response).addListener(f -> responseWritten(ctx, ex));
+        ex.bytesOut += response.content().readableBytes();
+        ctx.writeAndFlush(response).addListener(f -> responseWritten(ctx, ex, f.isSuccess()));
     }
 
     @Override
@@ -192,9 +215,12 @@ public final class ExchangeStart extends ChannelDuplexHandler {
             drop(msg, promise);
             return;
         }
+        if (msg instanceof HttpContent) {
+            ex.bytesOut += ((HttpContent) msg).content().readableBytes();
+        }
         if (msg instanceof LastHttpContent) {
             ex.responseComplete = true;
-            ctx.write(msg, promise.unvoid()).addListener(f -> responseWritten(ctx, ex));
+            ctx.write(msg, promise.unvoid()).addListener(f -> responseWritten(ctx, ex, f.isSuccess()));
             return;
         }
         ctx.write(msg, promise);
@@ -208,6 +234,7 @@ public final class ExchangeStart extends ChannelDuplexHandler {
     /** Stamps the headers every response carries and settles whether the connection survives it. */
     private void prepare(Exchange ex, HttpResponse response) {
         ex.responseStarted = true;
+        ex.status = response.status().code();
         if (response instanceof LastHttpContent) {
             ex.responseComplete = true;
         }
@@ -227,10 +254,11 @@ public final class ExchangeStart extends ChannelDuplexHandler {
         }
     }
 
-    private void responseWritten(ChannelHandlerContext ctx, Exchange ex) {
+    private void responseWritten(ChannelHandlerContext ctx, Exchange ex, boolean written) {
         if (ex.ended) {
             return;
         }
+        ex.delivered = written;
         if (ex.closeAfterResponse) {
             end(ctx, ex);
             if (ex.requestComplete || !ctx.channel().isActive()) {
@@ -268,6 +296,7 @@ public final class ExchangeStart extends ChannelDuplexHandler {
             current = null;
         }
         state.exchangeEnded();
+        telemetry.ended(ex, clientAddress, clientPort, !ex.delivered);
         if (ex.closeAfterResponse || !ctx.channel().isActive()) {
             return;
         }

@@ -12,6 +12,7 @@ import dev.gateway.core.upstream.UpstreamConnection;
 import dev.gateway.core.upstream.UpstreamListener;
 import dev.gateway.core.upstream.UpstreamPools.LoopPools;
 import dev.gateway.codec.ErrorDetail;
+import dev.gateway.core.observe.Tracing;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -32,6 +33,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
+import io.opentelemetry.api.trace.Span;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +66,14 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
     private EndpointPool pool;
     /** The endpoint whose breaker permit this attempt holds, until its outcome is recorded. */
     private Endpoint permit;
+    /** When forwarding started, and when the current attempt did ({@link System#nanoTime}). */
+    private long forwardStartNanos;
+    private long attemptStartNanos;
+    /** The tracer, or {@code null} when tracing is off; the current attempt's client span. */
+    private final Tracing tracing;
+    private Span attemptSpan;
+    /** The upstream's status for the attempt's span, once its response head is in. */
+    private int attemptStatus;
     private int retries;
     /**
      * When the route's total timeout ends ({@link System#nanoTime}); 0 for streams. Counted from the start
@@ -96,8 +106,9 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
 
     /** @param pool where the first attempt goes, its endpoint's breaker permit already taken */
     ProxyCall(ChannelHandlerContext client, ReadGate gate, CallClock clock, Exchange ex, LoopPools pools,
-            EndpointPool pool, String clientAddress) {
+            EndpointPool pool, String clientAddress, Tracing tracing) {
         this.client = client;
+        this.tracing = tracing;
         this.gate = gate;
         this.clock = clock;
         this.ex = ex;
@@ -114,6 +125,8 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
                 ex.principal);
         head = request;
         long now = System.nanoTime();
+        forwardStartNanos = now;
+        ex.forwardedTo = op.upstream().name();
         // From the moment forwarding starts: a held JSON body is complete by then, and the client's own
         // pace of sending is on its own clock (client.bodyIdleTimeout), not the route's.
         totalDeadlineNanos = op.totalTimeout() == null ? 0 : now + op.totalTimeout().toNanos();
@@ -122,6 +135,13 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
     }
 
     private void attempt(boolean fresh) {
+        attemptStartNanos = System.nanoTime();
+        attemptStatus = 0;
+        if (tracing != null && ex.span != null) {
+            Endpoint e = pool.endpoint();
+            attemptSpan = tracing.clientSpan(ex.span, head, e.upstream(), e.address().getHostString(),
+                    e.address().getPort(), retries);
+        }
         acquiring = true;
         pool.callStarted();
         pool.acquire(this, fresh); // most often answered at once, from the idle connections
@@ -195,12 +215,12 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
             return;
         }
         if (cause instanceof PoolExhaustedException) {
-            attemptEnded(Outcome.NO_VERDICT); // the gateway's own limit: no fault of the endpoint's
+            attemptEnded(Outcome.NO_VERDICT, "pool_exhausted"); // the gateway's own limit: no fault of the endpoint's
             unavailable("upstream connection limit reached");
             return;
         }
         Endpoint failed = pool.endpoint();
-        attemptEnded(Outcome.FAILED);
+        attemptEnded(Outcome.FAILED, cause instanceof ConnectTimeoutException ? "connect_timeout" : "connect_failed");
         if (retry(true, failed)) {
             return;
         }
@@ -221,16 +241,42 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         NO_VERDICT
     }
 
-    /** Records the attempt's outcome on its endpoint (once) and stops counting it as a call in flight. */
     private void attemptEnded(Outcome outcome) {
+        attemptEnded(outcome, null);
+    }
+
+    /**
+     * Records the attempt's outcome on its endpoint (once), in its metrics and its span, and stops
+     * counting it as a call in flight.
+     *
+     * @param error what went wrong, for the span; {@code null} when the upstream answered
+     */
+    private void attemptEnded(Outcome outcome, String error) {
         if (permit == null) {
             return;
         }
+        long now = System.nanoTime();
+        long nanos = now - attemptStartNanos;
+        ex.upstreamNanos = now - forwardStartNanos;
         Upstream u = op.upstream();
         switch (outcome) {
-            case GOOD -> u.succeeded(permit);
-            case FAILED -> u.failed(permit);
-            default -> u.released(permit);
+            case GOOD -> {
+                u.succeeded(permit);
+                permit.metrics().attemptSucceeded(nanos);
+            }
+            case FAILED -> {
+                u.failed(permit);
+                permit.metrics().attemptFailed(nanos);
+            }
+            default -> {
+                u.released(permit);
+                permit.metrics().attemptAbandoned(nanos);
+            }
+        }
+        if (attemptSpan != null) {
+            Tracing.endClientSpan(attemptSpan, attemptStatus,
+                    error != null ? error : outcome == Outcome.FAILED && attemptStatus == 0 ? "failed" : null);
+            attemptSpan = null;
         }
         permit = null;
         pool.callEnded();
@@ -249,8 +295,11 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         long now = System.nanoTime();
         if (retries >= u.config().retries().maxRetries() || !idempotent()
                 || (!nothingWritten && (!requestSent || ex.bodyExpected || sentHead == null))
-                || (totalDeadlineNanos != 0 && now - totalDeadlineNanos >= 0)
-                || !budget.hasRoom(now)) {
+                || (totalDeadlineNanos != 0 && now - totalDeadlineNanos >= 0)) {
+            return false;
+        }
+        if (!budget.hasRoom(now)) {
+            u.metrics().retryBudgetExhausted();
             return false;
         }
         // After a refused or timed-out connection, only another endpoint (the same one would most likely
@@ -261,6 +310,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
             return false;
         }
         budget.tryRetry(now); // there was room a moment ago, on this same loop
+        u.metrics().retried();
         retries++;
         pool = next;
         permit = next.endpoint();
@@ -446,7 +496,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
     private boolean responseHead(HttpResponse response) {
         if (response.decoderResult().isFailure()) {
             ReferenceCountUtil.release(response);
-            attemptEnded(Outcome.FAILED);
+            attemptEnded(Outcome.FAILED, "invalid_response");
             fail(ErrorCode.BAD_GATEWAY, "upstream answered with something that is not HTTP");
             return false;
         }
@@ -454,7 +504,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         if (status.codeClass() == HttpStatusClass.INFORMATIONAL) {
             if (status.code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
                 ReferenceCountUtil.release(response);
-                attemptEnded(Outcome.FAILED);
+                attemptEnded(Outcome.FAILED, "switching_protocols");
                 fail(ErrorCode.BAD_GATEWAY, "upstream switched protocols");
             } else {
                 ReferenceCountUtil.release(response); // interim answers stay between gateway and upstream
@@ -462,6 +512,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
             return false;
         }
         // A 5xx goes to the client as it is, but counts against the endpoint; it is never retried.
+        attemptStatus = status.code();
         attemptEnded(status.codeClass() == HttpStatusClass.SERVER_ERROR ? Outcome.FAILED : Outcome.GOOD);
         responseStarted = true;
         reusable = HttpUtil.isKeepAlive(response);
@@ -509,9 +560,9 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         Endpoint failed = pool.endpoint();
         boolean stale = attemptReused && !closed.answeredAnything();
         if (stale) {
-            attemptEnded(Outcome.NO_VERDICT); // most often the upstream's idle timeout crossing our request: no fault
+            attemptEnded(Outcome.NO_VERDICT, "stale_connection"); // most often the upstream's idle timeout crossing our request
         } else {
-            attemptEnded(Outcome.FAILED);
+            attemptEnded(Outcome.FAILED, "connection_closed");
         }
         if (stale && retry(false, failed)) {
             return;
@@ -527,9 +578,9 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         done = true;
         clock.disarm(this);
         if (requestSent && !responseStarted) {
-            attemptEnded(Outcome.FAILED); // the client gave up waiting for the answer: the endpoint was slow
+            attemptEnded(Outcome.FAILED, "client_left"); // the client gave up waiting for the answer: the endpoint was slow
         } else {
-            attemptEnded(Outcome.NO_VERDICT); // the request was refused, or the exchange is over: no verdict
+            attemptEnded(Outcome.NO_VERDICT, "abandoned"); // the request was refused, or the exchange is over
         }
         releasePending();
         releaseCheck();
@@ -606,15 +657,15 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
             return;
         }
         if (totalArmed && !responseStarted) {
-            attemptEnded(Outcome.FAILED);
+            attemptEnded(Outcome.FAILED, "timeout");
             fail(ErrorCode.UPSTREAM_TIMEOUT, "no answer within the route's total timeout");
         } else if (acquiring) {
-            attemptEnded(Outcome.NO_VERDICT); // waited for a free pooled connection: the gateway's limit
+            attemptEnded(Outcome.NO_VERDICT, "pool_timeout"); // waited for a free pooled connection: the gateway's limit
             unavailable("no upstream connection became free in time");
         } else if (responseStarted) {
             abort();
         } else {
-            attemptEnded(Outcome.FAILED);
+            attemptEnded(Outcome.FAILED, "timeout");
             fail(ErrorCode.UPSTREAM_TIMEOUT, ErrorCode.UPSTREAM_TIMEOUT.defaultMessage());
         }
     }

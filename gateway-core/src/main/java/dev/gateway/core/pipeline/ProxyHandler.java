@@ -1,6 +1,7 @@
 package dev.gateway.core.pipeline;
 
 import dev.gateway.codec.ErrorCode;
+import dev.gateway.core.observe.Tracing;
 import dev.gateway.core.upstream.EndpointPool;
 import dev.gateway.core.upstream.Upstream;
 import dev.gateway.core.upstream.UpstreamPools;
@@ -9,8 +10,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 
 /**
  * The last stage: relays each routed request to a pooled upstream connection on this connection's own
@@ -19,23 +18,22 @@ import java.net.SocketAddress;
 final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private final ExchangeStart exchanges;
     private final UpstreamPools pools;
+    private final Tracing tracing;
     private UpstreamPools.LoopPools loopPools;
-    private String clientAddress;
     private CallClock clock;
     private ProxyCall call;
 
-    ProxyHandler(ExchangeStart exchanges, UpstreamPools pools) {
+    /** @param tracing the tracer, or {@code null} when tracing is off */
+    ProxyHandler(ExchangeStart exchanges, UpstreamPools pools, Tracing tracing) {
         this.exchanges = exchanges;
         this.pools = pools;
+        this.tracing = tracing;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         loopPools = pools.forLoop(ctx.channel().eventLoop()); // once per connection, not per request
         clock = new CallClock(ctx.executor());
-        SocketAddress remote = ctx.channel().remoteAddress();
-        clientAddress = remote instanceof InetSocketAddress
-                ? ((InetSocketAddress) remote).getAddress().getHostAddress() : String.valueOf(remote);
     }
 
     @Override
@@ -54,7 +52,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                         upstream.retryAfterSeconds());
                 return;
             }
-            call = new ProxyCall(ctx, exchanges.gate(), clock, ex, loopPools, pool, clientAddress);
+            call = new ProxyCall(ctx, exchanges.gate(), clock, ex, loopPools, pool, exchanges.clientAddress(), tracing);
             call.start((HttpRequest) msg);
         } else if (msg instanceof HttpContent && call != null) {
             call.requestContent((HttpContent) msg);

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
+import io.prometheus.client.Counter;
 
 /**
  * Counts each authenticated request against its caller's bucket for the operation's class, and answers
@@ -23,10 +24,13 @@ final class RateLimiting extends RequestStage {
     private static final long SECOND = 1_000_000_000L;
 
     private final RateLimiter limiter;
+    /** Refusals by rate class, indexed as the classes are. */
+    private final Counter.Child[] refused;
 
-    RateLimiting(ExchangeStart exchanges, RateLimiter limiter) {
+    RateLimiting(ExchangeStart exchanges, RateLimiter limiter, Counter.Child[] refused) {
         super(exchanges);
         this.limiter = limiter;
+        this.refused = refused;
     }
 
     @Override
@@ -42,6 +46,7 @@ final class RateLimiting extends RequestStage {
             return;
         }
         ReferenceCountUtil.release(request);
+        refused[c.index()].inc();
         long wait = RateLimiter.refusedFor(decision);
         // Full again once the missing token and the burst's others are back.
         long untilFull = wait + (c.burst() - 1) * c.intervalNanos();

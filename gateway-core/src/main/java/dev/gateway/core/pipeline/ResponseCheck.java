@@ -8,7 +8,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
-import io.prometheus.client.Counter;
 import java.util.List;
 import java.util.Locale;
 import org.apache.logging.log4j.LogManager;
@@ -23,10 +22,6 @@ import org.apache.logging.log4j.Logger;
 final class ResponseCheck {
     static final long MAX_BYTES = 1 << 20;
     private static final Logger LOG = LogManager.getLogger(ResponseCheck.class);
-    private static final Counter RESULTS = Counter.build("gateway_response_validation_total",
-            "Upstream JSON responses checked against the contract, by operation and outcome "
-                    + "(valid, invalid, unchecked when too large or not JSON).")
-            .labelNames("operation", "outcome").register();
 
     private final RoutedOperation op;
     private final int status;
@@ -46,7 +41,7 @@ final class ResponseCheck {
         }
         String type = response.headers().get(HttpHeaderNames.CONTENT_TYPE);
         if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
-            RESULTS.labels(op.operation().id(), "unchecked").inc();
+            op.metrics().responseUnchecked();
             return null;
         }
         return new ResponseCheck(op, response.status().code(), alloc);
@@ -62,7 +57,7 @@ final class ResponseCheck {
         bytes += part.readableBytes();
         body.addComponent(true, part);
         if (bytes > MAX_BYTES) {
-            RESULTS.labels(op.operation().id(), "unchecked").inc();
+            op.metrics().responseUnchecked();
             return false;
         }
         return true;
@@ -85,7 +80,7 @@ final class ResponseCheck {
             violations = List.of(new ErrorDetail("body", e.getMessage()));
         }
         String id = op.operation().id();
-        RESULTS.labels(id, violations.isEmpty() ? "valid" : "invalid").inc();
+        op.metrics().responseChecked(violations.isEmpty());
         if (!violations.isEmpty()) {
             LOG.warn("upstream response of {} ({}) does not match the contract: {}", id, status, violations);
         }

@@ -34,6 +34,7 @@ final class Routing extends RequestStage {
         RoutedOperation op = route.operation(request.method());
         if (op == null) {
             ReferenceCountUtil.release(request);
+            ex.routeTemplate = route.template();
             FullHttpResponse response = ErrorResponses.create(ctx.alloc(), ErrorCode.METHOD_NOT_ALLOWED,
                     ex.requestId);
             response.headers().set(HttpHeaderNames.ALLOW, route.allow());

@@ -36,6 +36,11 @@ public final class ServerState {
         return inFlight.sum();
     }
 
+    /** Open client connections. */
+    public int connections() {
+        return connections.get();
+    }
+
     /** Counts a new client connection, unless {@code max} are open already. */
     boolean tryOpenConnection(int max) {
         if (connections.incrementAndGet() > max) {

@@ -3,6 +3,7 @@ package dev.gateway.core.route;
 import dev.gateway.core.contract.Operation;
 import dev.gateway.core.contract.RequestRules;
 import dev.gateway.core.contract.ResponseRules;
+import dev.gateway.core.observe.RouteMetrics;
 import dev.gateway.core.ratelimit.RateClass;
 import dev.gateway.core.upstream.Upstream;
 import java.time.Duration;
@@ -19,21 +20,28 @@ import java.time.Duration;
  * @param responseValidation {@code off}, {@code log} or {@code enforce}
  * @param responses the response schemas when responses are checked, else {@code null}
  * @param rateClass the bucket each caller's requests are counted in, or {@code null} when not limited
+ * @param metrics its series, resolved once; {@code null} only outside a gateway
  */
 public record RoutedOperation(
         Operation operation, Upstream upstream, LocalEndpoint local, Duration responseTimeout,
         Duration idleTimeout, Duration totalTimeout, RequestRules rules, String responseValidation,
-        ResponseRules responses, RateClass rateClass) {
+        ResponseRules responses, RateClass rateClass, RouteMetrics metrics) {
 
     public RoutedOperation(Operation operation, Upstream upstream, LocalEndpoint local, Duration responseTimeout,
             Duration idleTimeout) {
-        this(operation, upstream, local, responseTimeout, idleTimeout, null, null, "off", null, null);
+        this(operation, upstream, local, responseTimeout, idleTimeout, null, null, "off", null, null, null);
     }
 
     /** The same, answering with these response schemas. */
     public RoutedOperation withResponses(ResponseRules checked) {
         return new RoutedOperation(operation, upstream, local, responseTimeout, idleTimeout, totalTimeout, rules,
-                responseValidation, checked, rateClass);
+                responseValidation, checked, rateClass, metrics);
+    }
+
+    /** The same, counted in these series. */
+    public RoutedOperation withMetrics(RouteMetrics series) {
+        return new RoutedOperation(operation, upstream, local, responseTimeout, idleTimeout, totalTimeout, rules,
+                responseValidation, responses, rateClass, series);
     }
 
     /** Upstream JSON responses are held until checked, and a mismatch is answered with 502. */

@@ -5,8 +5,10 @@ import dev.gateway.core.admin.Probes;
 import dev.gateway.core.auth.Authenticator;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.config.GatewayConfig.LoggingConfig;
 import dev.gateway.core.config.GatewayConfig.OperationConfig;
 import dev.gateway.core.config.GatewayConfig.RouteConfig;
+import dev.gateway.core.config.GatewayConfig.TracingConfig;
 import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
 import dev.gateway.core.config.HostPort;
 import dev.gateway.core.contract.Contract;
@@ -16,7 +18,10 @@ import dev.gateway.core.contract.ResponseRules;
 import dev.gateway.core.demo.DemoUpstreams;
 import dev.gateway.core.net.Transport;
 import dev.gateway.core.pipeline.ClientChannelInitializer;
+import dev.gateway.core.observe.GatewayMetrics;
+import dev.gateway.core.observe.Tracing;
 import dev.gateway.core.pipeline.ServerState;
+import dev.gateway.core.pipeline.Telemetry;
 import dev.gateway.core.ratelimit.LocalRateLimiter;
 import dev.gateway.core.ratelimit.RateClass;
 import dev.gateway.core.ratelimit.RateLimiter;
@@ -44,8 +49,10 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.NettyRuntime;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.Counter;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,8 +65,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.apache.logging.log4j.core.config.Configurator;
 
 /** A running gateway: its listeners, event loops, upstream pools and (optionally) demo upstreams. */
 public final class Gateway implements AutoCloseable {
@@ -70,6 +79,9 @@ public final class Gateway implements AutoCloseable {
 
     private final GatewayConfig config;
     private final ServerState state = new ServerState();
+    private final GatewayMetrics metrics = new GatewayMetrics();
+    /** The tracer, or {@code null} when tracing is off. */
+    private Tracing tracing;
     private List<Upstream> upstreams;
     private final DemoUpstreams demo;
     private EventLoopGroup io;
@@ -93,8 +105,9 @@ public final class Gateway implements AutoCloseable {
                 .anyMatch(u -> u.endpoints().contains(GatewayConfig.DEMO_ENDPOINT));
         this.demo = wantsDemo ? DemoUpstreams.start("127.0.0.1", 0, 0) : null;
         try {
-            this.upstreams = upstreams(config, demo);
-            RouteTable routes = routes(contract, config, upstreams);
+            applyLogLevel(config.logging());
+            this.upstreams = upstreams(config, demo, metrics);
+            RouteTable routes = routes(contract, config, upstreams, metrics);
             Authenticator authenticator = Authenticator.create(config.auth(), background);
             List<String> open = contract.operations().stream()
                     .filter(o -> !o.secured() && !o.pathTemplate().equals("/healthz")
@@ -103,7 +116,10 @@ public final class Gateway implements AutoCloseable {
             if (!open.isEmpty()) {
                 LOG.warn("the contract lets anyone call {} (no security, or security: [])", open);
             }
-            this.rateLimiter = new LocalRateLimiter(rateClasses(config).size(), background, RATE_SWEEP);
+            Map<String, RateClass> rateClasses = rateClasses(config);
+            this.rateLimiter = new LocalRateLimiter(rateClasses.size(), background, RATE_SWEEP);
+            Counter.Child[] rateLimited = rateClasses.keySet().stream().map(metrics::rateLimited)
+                    .toArray(Counter.Child[]::new);
             Transport transport = Transport.best();
             ByteBufAllocator alloc = config.allocator().equals("adaptive")
                     ? new AdaptiveByteBufAllocator() : PooledByteBufAllocator.DEFAULT;
@@ -114,9 +130,17 @@ public final class Gateway implements AutoCloseable {
             this.pools = new UpstreamPools(io, transport, alloc, upstreams, config.client().maxHeaderBytes());
             this.health = new HealthProbe(adminLoop.next(), transport, upstreams);
             Probes probes = new Probes(upstreams, state::draining);
+            metrics.register(new GatewayGauges(state, probes, upstreams, pools));
+            TracingConfig tc = config.tracing();
+            if (tc.enabled()) {
+                this.tracing = Tracing.start(tc.serviceName(), tc.endpoint(), tc.sampleRatio(), tc.exportTimeout(),
+                        tc.scheduleDelay(), tc.maxQueueSize());
+            }
+            Telemetry telemetry = new Telemetry(metrics, config.logging().accessLog(), ProcessHandle.current().pid(),
+                    hostname(), tracing);
 
             ClientChannelInitializer pipeline = new ClientChannelInitializer(config.client(), state, routes, probes,
-                    pools, authenticator, rateLimiter);
+                    pools, authenticator, rateLimiter, rateLimited, telemetry);
             this.listener = bind(new ServerBootstrap()
                     .group(io)
                     .channel(transport.serverChannel())
@@ -132,7 +156,7 @@ public final class Gateway implements AutoCloseable {
                         }
                     }), config.listener(), "listener");
 
-            AdminHandler admin = new AdminHandler(probes, Metrics.registry());
+            AdminHandler admin = new AdminHandler(probes, metrics.registry());
             this.adminListener = bind(new ServerBootstrap()
                     .group(adminLoop)
                     .channel(transport.serverChannel())
@@ -146,6 +170,9 @@ public final class Gateway implements AutoCloseable {
             LOG.info("gateway listening on {} (admin {}), transport {}, contract {}, {} operations",
                     listener.localAddress(), adminListener.localAddress(), transport, contract.origin(),
                     contract.operations().size());
+            if (tracing != null) {
+                LOG.info("tracing: OTLP to {}, sampling {} of new traces", tc.endpoint(), tc.sampleRatio());
+            }
         } catch (RuntimeException | InterruptedException e) {
             stopQuietly();
             throw e;
@@ -183,7 +210,30 @@ public final class Gateway implements AutoCloseable {
         if (rateLimiter != null) {
             rateLimiter.close();
         }
+        if (tracing != null) {
+            tracing.close();
+        }
         background.shutdownNow();
+    }
+
+    /** The {@code logging.level} setting, unless {@code -Dgateway.logLevel} was given (it wins). */
+    private static void applyLogLevel(LoggingConfig logging) {
+        if (System.getProperty("gateway.logLevel") == null) {
+            Configurator.setRootLevel(Level.toLevel(logging.level()));
+        }
+    }
+
+    /** For the access log's {@code hostname}: the pod's name on Kubernetes, else the machine's. */
+    private static String hostname() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName(); // at start, never on an event loop
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
     }
 
     /** Starts a gateway and returns once both listeners are bound. */
@@ -208,6 +258,11 @@ public final class Gateway implements AutoCloseable {
     public int upstreamConnections(String upstream) {
         return upstreams.stream().filter(u -> u.name().equals(upstream)).findFirst()
                 .map(pools::openConnections).orElseThrow(() -> new IllegalArgumentException(upstream));
+    }
+
+    /** This gateway's series, as {@code /metrics} serves them. */
+    public GatewayMetrics metrics() {
+        return metrics;
     }
 
     /** Exchanges in flight right now. */
@@ -278,13 +333,16 @@ public final class Gateway implements AutoCloseable {
             demo.close();
         }
         rateLimiter.close();
+        if (tracing != null) {
+            tracing.close(); // exports what is still queued
+        }
         background.shutdownNow();
         LOG.info("gateway stopped");
     }
 
     // --- wiring, resolved once at start ---------------------------------------------------------
 
-    private static List<Upstream> upstreams(GatewayConfig config, DemoUpstreams demo) {
+    private static List<Upstream> upstreams(GatewayConfig config, DemoUpstreams demo, GatewayMetrics metrics) {
         List<Upstream> out = new ArrayList<>();
         for (UpstreamConfig u : config.upstreams().values()) {
             List<Endpoint> endpoints = new ArrayList<>();
@@ -295,18 +353,21 @@ public final class Gateway implements AutoCloseable {
                         throw new ConfigException("setting 'upstreams." + u.name()
                                 + ".endpoints': there is no demo service named '" + u.name() + "' (trade, task)");
                     }
-                    endpoints.add(new Endpoint(u.name(), "127.0.0.1", port, u.breaker()));
+                    endpoints.add(new Endpoint(u.name(), "127.0.0.1", port, u.breaker(),
+                            metrics.endpoint(u.name(), "127.0.0.1:" + port)));
                 } else {
                     HostPort hp = HostPort.parse(e, "upstreams." + u.name() + ".endpoints");
-                    endpoints.add(new Endpoint(u.name(), hp.host(), hp.port(), u.breaker()));
+                    endpoints.add(new Endpoint(u.name(), hp.host(), hp.port(), u.breaker(),
+                            metrics.endpoint(u.name(), hp.host() + ":" + hp.port())));
                 }
             }
-            out.add(new Upstream(out.size(), u, endpoints));
+            out.add(new Upstream(out.size(), u, endpoints, metrics.upstream(u.name())));
         }
         return out;
     }
 
-    static RouteTable routes(Contract contract, GatewayConfig config, List<Upstream> upstreams) {
+    static RouteTable routes(Contract contract, GatewayConfig config, List<Upstream> upstreams,
+            GatewayMetrics metrics) {
         Map<String, Upstream> byName = new LinkedHashMap<>();
         upstreams.forEach(u -> byName.put(u.name(), u));
         for (String id : config.operations().keySet()) {
@@ -336,8 +397,10 @@ public final class Gateway implements AutoCloseable {
         Map<String, ResponseRules> responses = contract.compileResponseRules(checked);
         Map<String, List<RoutedOperation>> byTemplate = new LinkedHashMap<>();
         for (RoutedOperation r : bound) {
-            RoutedOperation withResponses = !responses.containsKey(r.operation().id()) ? r
-                    : r.withResponses(responses.get(r.operation().id()));
+            Operation op = r.operation();
+            boolean checks = responses.containsKey(op.id());
+            RoutedOperation withResponses = (checks ? r.withResponses(responses.get(op.id())) : r)
+                    .withMetrics(metrics.route(op.method().name(), op.pathTemplate(), checks ? op.id() : null));
             byTemplate.computeIfAbsent(r.operation().pathTemplate(), t -> new ArrayList<>()).add(withResponses);
         }
         List<Route> routes = new ArrayList<>();
@@ -390,6 +453,6 @@ public final class Gateway implements AutoCloseable {
                 ? oc.responseValidation() : best.responseValidation();
         RateClass rateClass = rateClasses.get(upstream.name() + (op.isRead() ? ".read" : ".write"));
         return new RoutedOperation(op, upstream, null, idle == null ? response : null, idle,
-                idle == null ? best.totalTimeout() : null, rules, validation, null, rateClass);
+                idle == null ? best.totalTimeout() : null, rules, validation, null, rateClass, null);
     }
 }

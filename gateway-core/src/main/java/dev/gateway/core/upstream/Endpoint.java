@@ -2,6 +2,7 @@ package dev.gateway.core.upstream;
 
 import dev.failsafe.CircuitBreaker;
 import dev.gateway.core.config.GatewayConfig.BreakerConfig;
+import dev.gateway.core.observe.EndpointMetrics;
 import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,6 +21,7 @@ public final class Endpoint {
     private final InetSocketAddress address;
     private final AsciiString hostHeader;
     private final CircuitBreaker<Object> breaker;
+    private final EndpointMetrics metrics;
     /** By the active checks; healthy until they say otherwise, so traffic flows from the start. */
     private volatile boolean healthy = true;
     /** Whether an active check has answered yet (readiness waits for one). */
@@ -33,16 +35,30 @@ public final class Endpoint {
     long lastEjectionEndNanos;
 
     public Endpoint(String upstream, String host, int port, BreakerConfig breaker) {
+        this(upstream, host, port, breaker, EndpointMetrics.UNCOUNTED);
+    }
+
+    public Endpoint(String upstream, String host, int port, BreakerConfig breaker, EndpointMetrics metrics) {
         this.upstream = upstream;
+        this.metrics = metrics;
         this.address = new InetSocketAddress(host, port);
         this.hostHeader = AsciiString.cached(host + ":" + port);
         this.breaker = CircuitBreaker.builder()
                 .withFailureRateThreshold(breaker.failureRateThreshold(), breaker.minimumCalls(), breaker.window())
                 .withDelay(breaker.openDelay())
                 .withSuccessThreshold(breaker.halfOpenPermits())
-                .onOpen(e -> LOG.warn("endpoint {}: circuit breaker open", this))
-                .onHalfOpen(e -> LOG.info("endpoint {}: circuit breaker half-open, trying", this))
-                .onClose(e -> LOG.info("endpoint {}: circuit breaker closed", this))
+                .onOpen(e -> {
+                    metrics.breakerOpened();
+                    LOG.warn("endpoint {}: circuit breaker open", this);
+                })
+                .onHalfOpen(e -> {
+                    metrics.breakerHalfOpened();
+                    LOG.info("endpoint {}: circuit breaker half-open, trying", this);
+                })
+                .onClose(e -> {
+                    metrics.breakerClosed();
+                    LOG.info("endpoint {}: circuit breaker closed", this);
+                })
                 .build();
     }
 
@@ -57,6 +73,21 @@ public final class Endpoint {
     /** What the gateway sends as {@code Host}: the upstream's own host:port. */
     public AsciiString hostHeader() {
         return hostHeader;
+    }
+
+    /** This endpoint's series: attempts, ejections, breaker transitions. */
+    public EndpointMetrics metrics() {
+        return metrics;
+    }
+
+    /** The breaker's state as the metrics name it: {@code closed}, {@code open} or {@code half_open}. */
+    public String breakerState() {
+        return breaker.isOpen() ? "open" : breaker.isHalfOpen() ? "half_open" : "closed";
+    }
+
+    /** Ejected as an outlier right now. */
+    public boolean ejectedNow() {
+        return ejected(System.nanoTime());
     }
 
     /** The active checks' verdict (true until the first failing check). */

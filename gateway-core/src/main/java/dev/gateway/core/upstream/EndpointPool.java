@@ -106,6 +106,11 @@ public final class EndpointPool {
         return idle.size();
     }
 
+    /** Acquires waiting for a connection to come free. */
+    public int pendingAcquires() {
+        return waiters.size();
+    }
+
     private void connect(AcquireCallback callback) {
         open++;
         ChannelFuture f = bootstrap.connect(endpoint.address());

@@ -2,7 +2,9 @@ package dev.gateway.core.upstream;
 
 import dev.gateway.core.config.GatewayConfig.EjectionConfig;
 import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
+import dev.gateway.core.observe.UpstreamMetrics;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -25,7 +27,7 @@ public final class Upstream {
         OPEN;
 
         public String label() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -33,14 +35,25 @@ public final class Upstream {
     private final UpstreamConfig config;
     private final List<Endpoint> endpoints;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final UpstreamMetrics metrics;
 
     public Upstream(int index, UpstreamConfig config, List<Endpoint> endpoints) {
+        this(index, config, endpoints, UpstreamMetrics.UNCOUNTED);
+    }
+
+    public Upstream(int index, UpstreamConfig config, List<Endpoint> endpoints, UpstreamMetrics metrics) {
         if (endpoints.isEmpty()) {
             throw new IllegalArgumentException("upstream " + config.name() + " has no endpoints");
         }
         this.index = index;
         this.config = config;
         this.endpoints = List.copyOf(endpoints);
+        this.metrics = metrics;
+    }
+
+    /** This upstream's series: retries and retry budget exhaustion. */
+    public UpstreamMetrics metrics() {
+        return metrics;
     }
 
     /** Dense index, for per-loop arrays. */
@@ -161,6 +174,7 @@ public final class Upstream {
         long nanos = Math.min(ej.baseEjectionTime().toNanos() * e.recentEjections, ej.maxEjectionTime().toNanos());
         e.lastEjectionEndNanos = now + nanos;
         e.eject(now + nanos);
+        e.metrics().ejected();
         LOG.warn("endpoint {} ejected for {} ms after {} failures in a row", e, nanos / 1_000_000,
                 ej.consecutiveFailures());
     }

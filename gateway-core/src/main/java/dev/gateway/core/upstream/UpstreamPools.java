@@ -77,6 +77,24 @@ public final class UpstreamPools {
         return total;
     }
 
+    /**
+     * The endpoint's connections over all loops: {@code {active, idle, pending acquires}}. Read from the
+     * scraping thread without a hop onto each loop, so a count may be a moment old; a gauge asks no more.
+     */
+    public int[] connectionCounts(Upstream upstream, Endpoint endpoint) {
+        int i = upstream.endpoints().indexOf(endpoint);
+        int open = 0;
+        int idle = 0;
+        int pending = 0;
+        for (LoopPools lp : byLoop.values()) {
+            EndpointPool p = lp.pools[upstream.index()][i];
+            open += p.openConnections();
+            idle += p.idleConnections();
+            pending += p.pendingAcquires();
+        }
+        return new int[] {Math.max(0, open - idle), idle, pending};
+    }
+
     /** Stops sweeping and closes idle connections; leased ones close with their exchanges. */
     public void close() {
         sweepers.forEach(s -> s.cancel(false));

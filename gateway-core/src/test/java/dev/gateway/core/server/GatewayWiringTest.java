@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.contract.Contract;
+import dev.gateway.core.observe.GatewayMetrics;
 import dev.gateway.core.route.RouteTable;
 import dev.gateway.core.route.RoutedOperation;
 import dev.gateway.core.upstream.Endpoint;
@@ -29,7 +30,7 @@ class GatewayWiringTest {
 
     private static RouteTable table(String yaml) {
         GatewayConfig c = GatewayConfig.fromYaml(yaml, "gw.yaml");
-        return Gateway.routes(Contract.bundled(), c, upstreams(c));
+        return Gateway.routes(Contract.bundled(), c, upstreams(c), new GatewayMetrics());
     }
 
     @Test

@@ -1,0 +1,145 @@
+package dev.gateway.core.observe;
+
+import io.netty.handler.codec.http.HttpMethod;
+import io.prometheus.client.Collector;
+import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.Counter;
+import io.prometheus.client.CounterMetricFamily;
+import io.prometheus.client.Gauge;
+import io.prometheus.client.Histogram;
+import io.prometheus.client.hotspot.DefaultExports;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A gateway's Prometheus series, in its own registry (served on the admin listener): the legacy ones,
+ * with the names, labels and buckets the old gateway's dashboards and alerts read, and the
+ * {@code gateway_*} series. The request path holds resolved children ({@link RouteMetrics},
+ * {@link EndpointMetrics}, {@link UpstreamMetrics}); gauges of state that lives elsewhere are read at
+ * scrape time by collectors registered with {@link #register}.
+ */
+public final class GatewayMetrics {
+    /** The legacy histogram's buckets, fixed by the dashboards that read it. */
+    static final double[] LEGACY_BUCKETS = {0.003, 0.03, 0.1, 0.3, 1.5, 10};
+    /** Finer, for time spent upstream: a trading upstream answers in about a millisecond. */
+    static final double[] UPSTREAM_BUCKETS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+        2.5, 5, 10};
+    /** The route label of requests that matched no route. */
+    public static final String UNMATCHED = "#unmatched";
+
+    private final CollectorRegistry registry = new CollectorRegistry(true);
+    final Histogram requestDuration;
+    final Counter requestBytes;
+    final Counter responseBytes;
+    final Counter validationFailures;
+    final Counter responseValidation;
+    final Histogram attemptDuration;
+    final Counter ejections;
+    final Counter breakerTransitions;
+    final Counter retries;
+    final Counter retryBudgetExhausted;
+    private final Counter rateLimited;
+    private final Counter authRejections;
+    /** Unrouted requests (404, and 405 on a known path), by method and path; bounded by {@link #methodLabel}. */
+    private final Map<String, RouteMetrics> unrouted = new ConcurrentHashMap<>();
+
+    public GatewayMetrics() {
+        DefaultExports.register(registry);
+        Gauge.build("up", "Whether the gateway is running (always 1).").register(registry).set(1);
+        requestDuration = Histogram.build("http_request_duration_seconds",
+                "Requests by method, route template (#unmatched when none) and status code: from the request "
+                        + "head to the end of the response.")
+                .labelNames("method", "path", "status_code").buckets(LEGACY_BUCKETS).register(registry);
+        requestBytes = Counter.build("gateway_request_body_bytes_total", "Request body bytes received, by route.")
+                .labelNames("method", "path").register(registry);
+        responseBytes = Counter.build("gateway_response_body_bytes_total", "Response body bytes sent, by route.")
+                .labelNames("method", "path").register(registry);
+        validationFailures = Counter.build("gateway_validation_failures_total",
+                "Requests refused by the contract checks, by route and error code.")
+                .labelNames("method", "path", "code").register(registry);
+        responseValidation = Counter.build("gateway_response_validation_total",
+                "Upstream JSON responses checked against the contract, by operation and outcome "
+                        + "(valid, invalid, unchecked when too large or not JSON).")
+                .labelNames("operation", "outcome").register(registry);
+        attemptDuration = Histogram.build("gateway_upstream_attempt_duration_seconds",
+                "Attempts to call an upstream endpoint (retries are attempts of their own), from asking for a "
+                        + "connection to the response head or the failure; outcome success (an answer, not 5xx), "
+                        + "failure (no connection, no answer, a 5xx) or abandoned (the gateway's limits, or the "
+                        + "exchange ended first).")
+                .labelNames("upstream", "endpoint", "outcome").buckets(UPSTREAM_BUCKETS).register(registry);
+        ejections = Counter.build("gateway_upstream_ejections_total", "Endpoints ejected as outliers.")
+                .labelNames("upstream", "endpoint").register(registry);
+        breakerTransitions = Counter.build("gateway_circuit_breaker_transitions_total",
+                "Circuit breaker state changes, by the state entered.")
+                .labelNames("upstream", "endpoint", "to").register(registry);
+        retries = Counter.build("gateway_upstream_retries_total", "Requests sent again after a failed attempt.")
+                .labelNames("upstream").register(registry);
+        retryBudgetExhausted = Counter.build("gateway_retry_budget_exhausted_total",
+                "Retries not made because the retry budget was spent.").labelNames("upstream").register(registry);
+        rateLimited = Counter.build("gateway_rate_limited_total", "Requests refused with 429, by rate class.")
+                .labelNames("class").register(registry);
+        authRejections = Counter.build("gateway_auth_rejections_total",
+                "Requests refused by authentication (UNAUTHENTICATED) or for a missing scope (FORBIDDEN).")
+                .labelNames("code").register(registry);
+        registry.register(new Collector() {
+            @Override
+            public List<MetricFamilySamples> collect() {
+                return List.of(new CounterMetricFamily("gateway_access_log_dropped",
+                        "Access log lines dropped because the asynchronous log queue was full.",
+                        DropWhenFull.dropped()));
+            }
+        });
+    }
+
+    public CollectorRegistry registry() {
+        return registry;
+    }
+
+    /** Adds a collector of state read at scrape time (connections, pools, breakers, readiness). */
+    public void register(Collector collector) {
+        registry.register(collector);
+    }
+
+    /** The series of a routed operation. */
+    public RouteMetrics route(String method, String pathTemplate, String operationId) {
+        return new RouteMetrics(this, method, pathTemplate, operationId);
+    }
+
+    /** The series of a request that reached no operation: {@code path} is a template or {@link #UNMATCHED}. */
+    public RouteMetrics unrouted(HttpMethod method, String path) {
+        String m = methodLabel(method);
+        return unrouted.computeIfAbsent(m + ' ' + path, k -> new RouteMetrics(this, m, path, null));
+    }
+
+    public EndpointMetrics endpoint(String upstream, String endpoint) {
+        return new EndpointMetrics(this, upstream, endpoint);
+    }
+
+    public UpstreamMetrics upstream(String upstream) {
+        return new UpstreamMetrics(this, upstream);
+    }
+
+    public Counter.Child rateLimited(String rateClass) {
+        return rateLimited.labels(rateClass);
+    }
+
+    public Counter.Child authRejected(String code) {
+        return authRejections.labels(code);
+    }
+
+    /**
+     * The standard methods by name; anything else a client invents is {@code OTHER}, so that the label's
+     * values stay few whatever is sent.
+     */
+    static String methodLabel(HttpMethod method) {
+        if (method == null) {
+            return "OTHER"; // a connection that timed out before its request line
+        }
+        String name = method.name();
+        return switch (name) {
+            case "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT" -> name;
+            default -> "OTHER";
+        };
+    }
+}

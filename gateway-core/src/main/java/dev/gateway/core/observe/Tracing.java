@@ -1,0 +1,205 @@
+package dev.gateway.core.observe;
+
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.AsciiString;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapSetter;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Traces with the OpenTelemetry SDK: W3C {@code traceparent}/{@code tracestate} in and out, a server span
+ * per request and a client span per upstream attempt, exported in batches over OTLP/HTTP by the JDK's
+ * HTTP client on the SDK's own thread. Sampling follows the caller's decision when it sent one, else a
+ * ratio of trace ids. Spans travel with the exchange, never through a thread-local context: one event
+ * loop serves many exchanges at once.
+ */
+public final class Tracing implements AutoCloseable {
+    private static final W3CTraceContextPropagator W3C = W3CTraceContextPropagator.getInstance();
+    private static final AttributeKey<String> METHOD = AttributeKey.stringKey("http.request.method");
+    private static final AttributeKey<String> ROUTE = AttributeKey.stringKey("http.route");
+    private static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
+    private static final AttributeKey<String> URL_PATH = AttributeKey.stringKey("url.path");
+    private static final AttributeKey<String> URL_QUERY = AttributeKey.stringKey("url.query");
+    private static final AttributeKey<String> URL_SCHEME = AttributeKey.stringKey("url.scheme");
+    private static final AttributeKey<String> URL_FULL = AttributeKey.stringKey("url.full");
+    private static final AttributeKey<String> CLIENT_ADDRESS = AttributeKey.stringKey("client.address");
+    private static final AttributeKey<Long> CLIENT_PORT = AttributeKey.longKey("client.port");
+    private static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
+    private static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
+    private static final AttributeKey<String> USER_AGENT = AttributeKey.stringKey("user_agent.original");
+    private static final AttributeKey<String> PROTOCOL_VERSION = AttributeKey.stringKey("network.protocol.version");
+    private static final AttributeKey<Long> RESEND_COUNT = AttributeKey.longKey("http.request.resend_count");
+    private static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
+    private static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("gateway.request_id");
+    private static final AttributeKey<String> UPSTREAM = AttributeKey.stringKey("gateway.upstream");
+    private static final AsciiString USER_AGENT_HEADER = AsciiString.cached("user-agent");
+
+    private static final TextMapGetter<HttpHeaders> FROM_HEADERS = new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(HttpHeaders carrier) {
+            return carrier.names();
+        }
+
+        @Override
+        public String get(HttpHeaders carrier, String key) {
+            return carrier == null ? null : carrier.get(key);
+        }
+    };
+    private static final TextMapSetter<HttpHeaders> TO_HEADERS = (carrier, key, value) -> carrier.set(key, value);
+
+    private final SdkTracerProvider provider;
+    private final Tracer tracer;
+
+    private Tracing(SdkTracerProvider provider) {
+        this.provider = provider;
+        this.tracer = provider.get("dev.gateway");
+    }
+
+    /**
+     * @param endpoint the OTLP/HTTP traces URL, such as {@code http://127.0.0.1:4318/v1/traces}
+     * @param sampleRatio share of new traces recorded, 0 to 1; a caller's own decision is honoured
+     */
+    public static Tracing start(String serviceName, String endpoint, double sampleRatio, Duration exportTimeout,
+            Duration scheduleDelay, int maxQueueSize) {
+        OtlpHttpSpanExporter exporter = OtlpHttpSpanExporter.builder()
+                .setEndpoint(endpoint)
+                .setTimeout(exportTimeout)
+                .build();
+        SdkTracerProvider provider = SdkTracerProvider.builder()
+                .setResource(Resource.getDefault().merge(Resource.create(
+                        Attributes.of(AttributeKey.stringKey("service.name"), serviceName))))
+                .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(sampleRatio)))
+                // A full queue drops spans (counted by the SDK) rather than block an event loop.
+                .addSpanProcessor(BatchSpanProcessor.builder(exporter)
+                        .setScheduleDelay(scheduleDelay)
+                        .setMaxQueueSize(maxQueueSize)
+                        .setExporterTimeout(exportTimeout)
+                        .build())
+                .build();
+        return new Tracing(provider);
+    }
+
+    /** Starts the request's server span, as a child of the caller's trace when it sent one. */
+    public Span serverSpan(HttpRequest request, String path, String query, String clientAddress, int clientPort,
+            String requestId) {
+        Context parent = W3C.extract(Context.root(), request.headers(), FROM_HEADERS);
+        String method = request.method().name();
+        var span = tracer.spanBuilder(method)
+                .setParent(parent)
+                .setSpanKind(SpanKind.SERVER)
+                .setAttribute(METHOD, method)
+                .setAttribute(URL_SCHEME, "http")
+                .setAttribute(URL_PATH, path)
+                .setAttribute(CLIENT_ADDRESS, clientAddress)
+                .setAttribute(CLIENT_PORT, (long) clientPort)
+                .setAttribute(PROTOCOL_VERSION, request.protocolVersion().majorVersion() + "."
+                        + request.protocolVersion().minorVersion())
+                .setAttribute(REQUEST_ID, requestId);
+        if (query != null) {
+            span.setAttribute(URL_QUERY, query);
+        }
+        String agent = request.headers().get(USER_AGENT_HEADER);
+        if (agent != null) {
+            span.setAttribute(USER_AGENT, agent);
+        }
+        return span.startSpan();
+    }
+
+    /**
+     * Ends the server span.
+     *
+     * @param route the route template, or {@code null} when the request matched none
+     * @param errored the connection broke before the response was complete
+     */
+    public static void endServerSpan(Span span, String method, String route, int status, boolean errored) {
+        if (!span.isRecording()) {
+            span.end();
+            return;
+        }
+        if (route != null) {
+            span.setAttribute(ROUTE, route);
+            span.updateName(method + " " + route);
+        }
+        if (status > 0) {
+            span.setAttribute(STATUS, (long) status);
+        }
+        if (status >= 500) {
+            span.setAttribute(ERROR_TYPE, Integer.toString(status));
+            span.setStatus(StatusCode.ERROR);
+        } else if (errored) {
+            span.setAttribute(ERROR_TYPE, "connection_closed");
+            span.setStatus(StatusCode.ERROR);
+        }
+        span.end();
+    }
+
+    /**
+     * Starts a client span for one attempt upstream and puts its context in the request's
+     * {@code traceparent}/{@code tracestate}, replacing the caller's.
+     */
+    public Span clientSpan(Span server, HttpRequest head, String upstream, String host, int port, int resendCount) {
+        String method = head.method().name();
+        var builder = tracer.spanBuilder(method)
+                .setParent(Context.root().with(server))
+                .setSpanKind(SpanKind.CLIENT);
+        Span span;
+        if (server.isRecording()) {
+            builder.setAttribute(METHOD, method)
+                    .setAttribute(SERVER_ADDRESS, host)
+                    .setAttribute(SERVER_PORT, (long) port)
+                    .setAttribute(URL_FULL, "http://" + host + ":" + port + head.uri())
+                    .setAttribute(UPSTREAM, upstream);
+            if (resendCount > 0) {
+                builder.setAttribute(RESEND_COUNT, (long) resendCount);
+            }
+        }
+        span = builder.startSpan();
+        W3C.inject(Context.root().with(span), head.headers(), TO_HEADERS);
+        return span;
+    }
+
+    /**
+     * Ends an attempt's client span.
+     *
+     * @param status the upstream's status, or 0 when it gave none
+     * @param error why the attempt failed, or {@code null} when it answered
+     */
+    public static void endClientSpan(Span span, int status, String error) {
+        if (span.isRecording()) {
+            if (status > 0) {
+                span.setAttribute(STATUS, (long) status);
+            }
+            if (error != null || status >= 500) {
+                span.setAttribute(ERROR_TYPE, error != null ? error : Integer.toString(status));
+                span.setStatus(StatusCode.ERROR);
+            }
+        }
+        span.end();
+    }
+
+    /** Exports what is queued (waiting at most the given time) and stops the exporter. */
+    @Override
+    public void close() {
+        provider.shutdown().join(10, TimeUnit.SECONDS);
+    }
+
+    /** For tests and shutdown: exports everything queued now. */
+    public void flush() {
+        provider.forceFlush().join(10, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,123 @@
+package dev.gateway.core.pipeline;
+
+import io.netty.util.AsciiString;
+import io.netty.util.concurrent.FastThreadLocal;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The legacy access log: one JSON object per exchange, in the pino-http shape the log pipeline parses,
+ * written when the exchange ends. The line is built in a per-thread buffer and handed to the
+ * asynchronous {@code access} logger, which copies it into its ring buffer: the event loop neither waits
+ * for the console nor allocates per field.
+ */
+final class AccessLog {
+    private static final Logger LOG = LogManager.getLogger("access");
+    private static final AsciiString USER_AGENT = AsciiString.cached("user-agent");
+    private static final FastThreadLocal<StringBuilder> LINE = new FastThreadLocal<>() {
+        @Override
+        protected StringBuilder initialValue() {
+            return new StringBuilder(512);
+        }
+    };
+
+    /** {@code ,"pid":…,"hostname":"…",} — the same on every line. */
+    private final String processFields;
+
+    AccessLog(long pid, String hostname) {
+        StringBuilder b = new StringBuilder(",\"pid\":").append(pid).append(",\"hostname\":");
+        string(b, hostname);
+        processFields = b.append(',').toString();
+    }
+
+    /**
+     * @param route the route template, or {@code null} when the request matched none
+     * @param status the status sent (499 when none was: the client left first)
+     * @param errored the connection broke before the response was complete
+     */
+    void write(Exchange ex, String remoteAddress, int remotePort, String route, int status, long nowMillis,
+            long durationNanos, String traceId, boolean errored) {
+        Level level = status >= 500 ? Level.ERROR : status >= 400 ? Level.WARN : Level.INFO;
+        if (!LOG.isEnabled(level)) {
+            return;
+        }
+        StringBuilder b = LINE.get();
+        b.setLength(0);
+        b.append("{\"level\":").append(status >= 500 ? 50 : status >= 400 ? 40 : 30)
+                .append(",\"time\":").append(nowMillis)
+                .append(processFields)
+                .append("\"reqId\":");
+        string(b, ex.requestId);
+        b.append(",\"req\":{\"method\":");
+        string(b, ex.request == null ? null : ex.request.method().name());
+        b.append(",\"url\":");
+        string(b, ex.rawUri);
+        b.append(",\"route\":");
+        string(b, route);
+        b.append(",\"remoteAddress\":");
+        string(b, remoteAddress);
+        b.append(",\"remotePort\":").append(remotePort).append(",\"userAgent\":");
+        string(b, ex.request == null ? null : ex.request.headers().get(USER_AGENT));
+        b.append("},\"res\":{\"statusCode\":").append(status).append("},\"responseTime\":");
+        millis(b, durationNanos);
+        b.append(",\"upstream\":");
+        string(b, ex.forwardedTo);
+        b.append(",\"upstreamTime\":");
+        if (ex.forwardedTo != null && ex.upstreamNanos > 0) {
+            millis(b, ex.upstreamNanos);
+        } else {
+            b.append("null");
+        }
+        b.append(",\"bytesIn\":").append(ex.bytesIn)
+                .append(",\"bytesOut\":").append(ex.bytesOut)
+                .append(",\"subject\":");
+        string(b, ex.principal == null ? null : ex.principal.subject());
+        b.append(",\"traceId\":");
+        string(b, traceId);
+        b.append(errored ? ",\"msg\":\"request errored\"}" : ",\"msg\":\"request completed\"}");
+        LOG.log(level, b);
+    }
+
+    /** Milliseconds with up to three decimals, from nanoseconds, without going through a double. */
+    static void millis(StringBuilder b, long nanos) {
+        long micros = Math.max(0, nanos) / 1000;
+        b.append(micros / 1000);
+        int frac = (int) (micros % 1000);
+        if (frac != 0) {
+            b.append('.');
+            if (frac < 100) {
+                b.append('0');
+            }
+            if (frac < 10) {
+                b.append('0');
+            }
+            while (frac % 10 == 0) {
+                frac /= 10;
+            }
+            b.append(frac);
+        }
+    }
+
+    /** A JSON string, or {@code null}. */
+    static void string(StringBuilder b, CharSequence s) {
+        if (s == null) {
+            b.append("null");
+            return;
+        }
+        b.append('"');
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else if (c < 0x20 || c == 0x7f) {
+                b.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xf]);
+            } else {
+                b.append(c);
+            }
+        }
+        b.append('"');
+    }
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+}
