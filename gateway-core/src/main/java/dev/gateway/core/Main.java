@@ -73,22 +73,22 @@ public final class Main {
             }
         }
         Logger log = LogManager.getLogger(Main.class);
+        // Handlers first: a SIGTERM that lands while the gateway starts is still a drain, not an abrupt
+        // exit that loses the log lines queued so far.
+        CountDownLatch signalled = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> signalled.countDown());
+        Signal.handle(new Signal("INT"), s -> signalled.countDown());
         Gateway gateway = Gateway.start(config);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runnable drainAndExit = () -> {
-            try {
-                log.info("signal received: shutting down");
-                gateway.shutdown().whenComplete((v, e) -> stopped.countDown());
-            } catch (Throwable t) {
-                // A shutdown that cannot even begin (the jar replaced under a running process, say) must
-                // not leave a process that ignores SIGTERM: stop at once instead.
-                System.err.println("gateway: cannot drain (" + t + "); stopping now");
-                Runtime.getRuntime().halt(1);
-            }
-        };
-        Signal.handle(new Signal("TERM"), s -> drainAndExit.run());
-        Signal.handle(new Signal("INT"), s -> drainAndExit.run());
-        stopped.await();
+        signalled.await();
+        try {
+            log.info("signal received: shutting down");
+            gateway.shutdown().join();
+        } catch (Throwable t) {
+            // A shutdown that cannot even begin (the jar replaced under a running process, say) must
+            // not leave a process that ignores SIGTERM: stop at once instead.
+            System.err.println("gateway: cannot drain (" + t + "); stopping now");
+            Runtime.getRuntime().halt(1);
+        }
         LogManager.shutdown();
         System.exit(0);
     }

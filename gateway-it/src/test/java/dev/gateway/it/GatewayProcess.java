@@ -1,8 +1,7 @@
 package dev.gateway.it;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +23,8 @@ final class GatewayProcess implements AutoCloseable {
     final List<String> seen = new ArrayList<>();
     final int port;
     final int adminPort;
+    /** The process's output has ended: what is queued is all there will be. */
+    private volatile boolean ended;
 
     private GatewayProcess(List<String> jvmArgs, List<String> args, Pattern ready) throws Exception {
         String jar = System.getProperty("gateway.jar");
@@ -36,15 +37,32 @@ final class GatewayProcess implements AutoCloseable {
         cmd.add("-jar");
         cmd.add(jar);
         cmd.addAll(args);
-        process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        // Into a file, read as it grows: a pipe loses what a process writes just before it exits (the JDK
+        // swaps the pipe for a buffer at exit, under a reader that may be mid-read), and the last lines
+        // of an asynchronous logger come just then.
+        Path out = Files.createTempFile("gateway-process", ".out");
+        out.toFile().deleteOnExit();
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         Thread pump = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    output.add(line);
+            try (Reader r = Files.newBufferedReader(out, StandardCharsets.UTF_8)) {
+                StringBuilder line = new StringBuilder();
+                for (boolean exited = false; ; ) {
+                    int c = r.read();
+                    if (c == '\n') {
+                        output.add(line.toString());
+                        line.setLength(0);
+                    } else if (c >= 0) {
+                        line.append((char) c);
+                    } else if (exited) {
+                        break; // read to the end after the process had exited: nothing more can come
+                    } else {
+                        exited = process.waitFor(10, TimeUnit.MILLISECONDS); // a tail's wait for more output
+                    }
                 }
-            } catch (IOException ignored) {
-                // process gone
+            } catch (IOException | InterruptedException ignored) {
+                // the file went away, or the test is over
+            } finally {
+                ended = true;
             }
         }, "process-output");
         pump.setDaemon(true);
@@ -73,7 +91,7 @@ final class GatewayProcess implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             String line = output.poll(100, TimeUnit.MILLISECONDS);
             if (line == null) {
-                if (!process.isAlive() && output.isEmpty()) {
+                if (ended && output.isEmpty()) { // not process death: its last lines may still be in the pipe
                     break;
                 }
                 continue;

@@ -47,6 +47,11 @@ final class RawHttp implements AutoCloseable {
         return this;
     }
 
+    /** The client side's port, as the gateway sees it. */
+    int localPort() {
+        return socket.getLocalPort();
+    }
+
     InputStream input() {
         return in;
     }

@@ -155,4 +155,24 @@ class GatewayConfigTest {
         assertThrows(IllegalArgumentException.class, () -> Units.parseDuration("5 fortnights"));
         assertThrows(IllegalArgumentException.class, () -> Units.parseBytes("-1"));
     }
+
+    @Test
+    void loggingAndTracingHaveTheirDefaultsAndAreCheckedStrictly() {
+        GatewayConfig c = GatewayConfig.defaults();
+        assertEquals("INFO", c.logging().level());
+        assertTrue(c.logging().accessLog());
+        assertEquals(false, c.tracing().enabled());
+        assertEquals(0.01, c.tracing().sampleRatio());
+        assertEquals("http://127.0.0.1:4318/v1/traces", c.tracing().endpoint());
+        assertEquals("gateway", c.tracing().serviceName());
+        GatewayConfig set = GatewayConfig.fromYaml("logging: {level: warn, accessLog: false}\n"
+                + "tracing: {enabled: true, sampleRatio: 1, endpoint: 'https://otel:4318/v1/traces'}\n", "gw.yaml");
+        assertEquals("WARN", set.logging().level());
+        assertEquals(false, set.logging().accessLog());
+        assertEquals(1.0, set.tracing().sampleRatio());
+        assertTrue(error("logging: {level: loud}").contains("logging.level"), error("logging: {level: loud}"));
+        assertTrue(error("tracing: {sampleRatio: 2}").contains("tracing.sampleRatio"));
+        assertTrue(error("tracing: {endpoint: 'otel:4318'}").contains("http://"));
+        assertTrue(error("tracing: {sampler: always}").contains("tracing.sampler"));
+    }
 }
