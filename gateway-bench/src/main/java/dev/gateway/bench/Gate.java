@@ -24,6 +24,8 @@ import java.util.Map;
  *       holds, parses in place and validates against the contract before forwarding it;</li>
  *   <li>{@code roundtrip.auth.ratio}: the authenticated GET ÷ the same GET through a gateway whose contract
  *       asks for no credentials: what authentication and rate limiting add to a round trip;</li>
+ *   <li>{@code roundtrip.tracing.ratio}: the same GET through a gateway tracing 1% of requests ÷ the
+ *       gateway with tracing off: what tracing adds;</li>
  *   <li>{@code NAME.time}: each micro-benchmark's fastest iteration ÷ the calibration benchmark's (machine
  *       speed cancels, and neighbours, who only ever add time, mostly drop out);</li>
  *   <li>{@code NAME.alloc}: bytes allocated per operation of each micro-benchmark (steady on any machine).</li>
@@ -50,6 +52,7 @@ public final class Gate {
     private static final String CALIBRATION = "dev.gateway.bench.CalibrationBenchmark.cpu";
     private static final String GATEWAY = "dev.gateway.bench.RoundTripBenchmark.gateway";
     private static final String GATEWAY_OPEN = "dev.gateway.bench.RoundTripBenchmark.gatewayOpen";
+    private static final String GATEWAY_TRACED = "dev.gateway.bench.RoundTripBenchmark.gatewayTraced";
     private static final String DIRECT = "dev.gateway.bench.RoundTripBenchmark.direct";
     private static final String GATEWAY_POST = "dev.gateway.bench.RoundTripBenchmark.gatewayPost";
     private static final String DIRECT_POST = "dev.gateway.bench.RoundTripBenchmark.directPost";
@@ -125,6 +128,9 @@ public final class Gate {
         }
         if (byName.containsKey(GATEWAY) && byName.containsKey(GATEWAY_OPEN)) {
             out.put("roundtrip.auth.ratio", fastest(byName.get(GATEWAY)) / fastest(byName.get(GATEWAY_OPEN)));
+        }
+        if (byName.containsKey(GATEWAY) && byName.containsKey(GATEWAY_TRACED)) {
+            out.put("roundtrip.tracing.ratio", fastest(byName.get(GATEWAY_TRACED)) / fastest(byName.get(GATEWAY)));
         }
         if (!byName.containsKey(CALIBRATION)) {
             return out; // a confirmation run of the round trip alone

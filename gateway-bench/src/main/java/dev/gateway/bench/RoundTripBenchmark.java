@@ -39,7 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Dgateway.logLevel=warn"})
+@Fork(value = 1, jvmArgsAppend = {"-Dgateway.logLevel=warn", "-Dlog4j2.configurationFile=log4j2-bench.xml"})
 public class RoundTripBenchmark {
     private static final String GET_HEAD = "GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: bench\r\n"
             + "User-Agent: jmh\r\nAccept: application/json\r\n";
@@ -76,6 +76,7 @@ public class RoundTripBenchmark {
     private StubUpstream stub;
     private Gateway gateway;
     private Gateway openGateway;
+    private Gateway tracedGateway;
     private Path openContract;
     private String authorization;
 
@@ -92,6 +93,10 @@ public class RoundTripBenchmark {
         openContract = openContract();
         openGateway = Gateway.start(GatewayConfig.fromYaml(SETTINGS + upstreams + "contract: " + openContract + "\n",
                 "benchmark (open contract)"));
+        // Spans go to the stub too, which answers the OTLP POSTs 200 like a collector would.
+        tracedGateway = Gateway.start(GatewayConfig.fromYaml(SETTINGS + upstreams + "tracing: {enabled: true, "
+                + "sampleRatio: 0.01, endpoint: \"http://127.0.0.1:" + stub.port() + "/v1/traces\"}\n",
+                "benchmark (traced)"));
     }
 
     /** The bundled contract with its global security requirement replaced by none. */
@@ -113,6 +118,7 @@ public class RoundTripBenchmark {
     public void stop() throws IOException {
         gateway.close();
         openGateway.close();
+        tracedGateway.close();
         stub.close();
         Files.deleteIfExists(openContract);
     }
@@ -122,6 +128,7 @@ public class RoundTripBenchmark {
     public static class Clients {
         BlockingHttpClient viaGateway;
         BlockingHttpClient viaOpenGateway;
+        BlockingHttpClient viaTracedGateway;
         BlockingHttpClient direct;
         BlockingHttpClient postViaGateway;
         BlockingHttpClient postDirect;
@@ -130,6 +137,7 @@ public class RoundTripBenchmark {
         public void connect(RoundTripBenchmark bench) throws IOException {
             viaGateway = new BlockingHttpClient(bench.gateway.port(), get(bench.authorization));
             viaOpenGateway = new BlockingHttpClient(bench.openGateway.port(), get(""));
+            viaTracedGateway = new BlockingHttpClient(bench.tracedGateway.port(), get(bench.authorization));
             direct = new BlockingHttpClient(bench.stub.port(), get(bench.authorization));
             postViaGateway = new BlockingHttpClient(bench.gateway.port(), post(bench.authorization));
             postDirect = new BlockingHttpClient(bench.stub.port(), post(bench.authorization));
@@ -139,6 +147,7 @@ public class RoundTripBenchmark {
         public void disconnect() throws IOException {
             viaGateway.close();
             viaOpenGateway.close();
+            viaTracedGateway.close();
             direct.close();
             postViaGateway.close();
             postDirect.close();
@@ -154,6 +163,15 @@ public class RoundTripBenchmark {
     @Benchmark
     public int gatewayOpen(Clients c) throws IOException {
         return expectOk(c.viaOpenGateway.exchange());
+    }
+
+    /**
+     * The same GET through a gateway with tracing on: 1% of requests (a new trace each, as no caller
+     * sends a traceparent here) recorded and exported, the others carrying an unsampled context upstream.
+     */
+    @Benchmark
+    public int gatewayTraced(Clients c) throws IOException {
+        return expectOk(c.viaTracedGateway.exchange());
     }
 
     @Benchmark

@@ -94,30 +94,37 @@ public final class Tracing implements AutoCloseable {
         return new Tracing(provider);
     }
 
-    /** Starts the request's server span, as a child of the caller's trace when it sent one. */
-    public Span serverSpan(HttpRequest request, String path, String query, String clientAddress, int clientPort,
+    /**
+     * Starts the request's server span, as a child of the caller's trace when it sent one. Attributes are
+     * set only on a span that records: most requests are not sampled and cost an id and a decision.
+     *
+     * @param uri the request target as the client sent it
+     */
+    public Span serverSpan(HttpRequest request, String uri, String clientAddress, int clientPort,
             String requestId) {
         Context parent = W3C.extract(Context.root(), request.headers(), FROM_HEADERS);
         String method = request.method().name();
-        var span = tracer.spanBuilder(method)
-                .setParent(parent)
-                .setSpanKind(SpanKind.SERVER)
-                .setAttribute(METHOD, method)
+        Span span = tracer.spanBuilder(method).setParent(parent).setSpanKind(SpanKind.SERVER).startSpan();
+        if (!span.isRecording()) {
+            return span;
+        }
+        int q = uri.indexOf('?');
+        span.setAttribute(METHOD, method)
                 .setAttribute(URL_SCHEME, "http")
-                .setAttribute(URL_PATH, path)
+                .setAttribute(URL_PATH, q < 0 ? uri : uri.substring(0, q))
                 .setAttribute(CLIENT_ADDRESS, clientAddress)
                 .setAttribute(CLIENT_PORT, (long) clientPort)
                 .setAttribute(PROTOCOL_VERSION, request.protocolVersion().majorVersion() + "."
                         + request.protocolVersion().minorVersion())
                 .setAttribute(REQUEST_ID, requestId);
-        if (query != null) {
-            span.setAttribute(URL_QUERY, query);
+        if (q >= 0) {
+            span.setAttribute(URL_QUERY, uri.substring(q + 1));
         }
         String agent = request.headers().get(USER_AGENT_HEADER);
         if (agent != null) {
             span.setAttribute(USER_AGENT, agent);
         }
-        return span.startSpan();
+        return span;
     }
 
     /**
@@ -154,21 +161,18 @@ public final class Tracing implements AutoCloseable {
      */
     public Span clientSpan(Span server, HttpRequest head, String upstream, String host, int port, int resendCount) {
         String method = head.method().name();
-        var builder = tracer.spanBuilder(method)
-                .setParent(Context.root().with(server))
-                .setSpanKind(SpanKind.CLIENT);
-        Span span;
-        if (server.isRecording()) {
-            builder.setAttribute(METHOD, method)
+        Span span = tracer.spanBuilder(method).setParent(Context.root().with(server)).setSpanKind(SpanKind.CLIENT)
+                .startSpan();
+        if (span.isRecording()) {
+            span.setAttribute(METHOD, method)
                     .setAttribute(SERVER_ADDRESS, host)
                     .setAttribute(SERVER_PORT, (long) port)
                     .setAttribute(URL_FULL, "http://" + host + ":" + port + head.uri())
                     .setAttribute(UPSTREAM, upstream);
             if (resendCount > 0) {
-                builder.setAttribute(RESEND_COUNT, (long) resendCount);
+                span.setAttribute(RESEND_COUNT, (long) resendCount);
             }
         }
-        span = builder.startSpan();
         W3C.inject(Context.root().with(span), head.headers(), TO_HEADERS);
         return span;
     }

@@ -41,10 +41,7 @@ public final class Telemetry {
     /** The exchange has its request head: its server span starts now, when tracing is on. */
     void started(Exchange ex, String clientAddress, int clientPort) {
         if (tracing != null && ex.request != null) {
-            String uri = ex.rawUri;
-            int q = uri.indexOf('?');
-            ex.span = tracing.serverSpan(ex.request, q < 0 ? uri : uri.substring(0, q),
-                    q < 0 ? null : uri.substring(q + 1), clientAddress, clientPort, ex.requestId);
+            ex.span = tracing.serverSpan(ex.request, ex.rawUri, clientAddress, clientPort, ex.requestId);
         }
     }
 
