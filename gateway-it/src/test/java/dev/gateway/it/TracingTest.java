@@ -213,6 +213,42 @@ class TracingTest {
     }
 
     @Test
+    void aRetryIsASecondClientSpanUnderTheSameServerSpan() throws Exception {
+        startGateway(", sampleRatio: 1.0");
+        String traceId = "99999999999999999999999999999999";
+        // One client connection, so one event loop and its pool, for both requests.
+        try (RawHttp c = new RawHttp(gateway.port())) {
+            String get = "GET " + TRADE + " HTTP/1.1\r\nHost: gw\r\n" + KEY;
+            assertEquals(200, c.send(get + "\r\n").read().status()); // leaves a pooled connection behind
+            upstreamTraceparent();
+            // From now on the upstream closes every connection a request arrives on: the pooled one turns
+            // out stale (retried on a fresh connection, as nothing was answered), and the fresh one fails too.
+            upstream.mode = TestUpstream.Mode.CLOSE;
+            assertEquals(502, c.send(get + "traceparent: 00-" + traceId + "-aaaaaaaaaaaaaaaa-01\r\n\r\n")
+                    .read().status());
+        }
+        List<OtlpSpans.Span> spans = trace(traceId, 2);
+        OtlpSpans.Span server = only(spans, OtlpSpans.KIND_SERVER);
+        List<OtlpSpans.Span> attempts = spans.stream().filter(s -> s.kind() == OtlpSpans.KIND_CLIENT).toList();
+        for (OtlpSpans.Span a : attempts) {
+            assertEquals(server.spanId(), a.parentSpanId());
+            assertEquals(OtlpSpans.STATUS_ERROR, a.statusCode());
+        }
+        OtlpSpans.Span first = attempts.stream().filter(a -> !a.attributes().containsKey("http.request.resend_count"))
+                .findFirst().orElseThrow(() -> new AssertionError("no first attempt in " + attempts));
+        OtlpSpans.Span retry = attempts.stream().filter(a -> a.attributes().containsKey("http.request.resend_count"))
+                .findFirst().orElseThrow(() -> new AssertionError("no retry in " + attempts));
+        assertEquals("stale_connection", first.attributes().get("error.type"));
+        assertEquals(1L, retry.attributes().get("http.request.resend_count"));
+        assertEquals("connection_closed", retry.attributes().get("error.type"));
+        // Each attempt carried its own span as the upstream's parent.
+        Matcher firstUp = upstreamTraceparent();
+        Matcher retryUp = upstreamTraceparent();
+        assertEquals(first.spanId(), firstUp.group(2));
+        assertEquals(retry.spanId(), retryUp.group(2));
+    }
+
+    @Test
     void tracingOffPassesTheCallersTraceparentOnUntouched() throws Exception {
         gateway = TestGateway.startWith(upstream, "");
         String tp = "00-77777777777777777777777777777777-8888888888888888-01";
