@@ -53,6 +53,7 @@ public final class Main {
             }
         } catch (UsageException | ConfigException | ContractException e) {
             System.err.println("gateway: " + e.getMessage());
+            LogManager.shutdown(); // what was logged before the failure, still queued
             System.exit(2);
         }
     }

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,27 +44,43 @@ class AccessLogTest {
     private static final Map<String, Integer> clientPorts = new HashMap<>();
     private static final Map<String, RawHttp.Response> responses = new HashMap<>();
     private static final List<JsonNode> appLines = new ArrayList<>();
+    private static final int EXPECTED_LINES = 9;
+
+    /** The task upstream: accepts connections and reads requests, never answers. */
+    private static SilentUpstream silent;
 
     @BeforeAll
     static void run() throws Exception {
-        int dead;
-        try (ServerSocket s = new ServerSocket(0)) {
-            dead = s.getLocalPort(); // closed again: the task upstream refuses every connection
-        }
+        silent = new SilentUpstream();
         startedMillis = System.currentTimeMillis();
-        gw = GatewayProcess.gateway(List.of(), "upstreams: {task: {endpoints: [127.0.0.1:" + dead + "]}}\n");
-        send("list", "GET " + TRADE_LIST, "X-API-Key: it-key\r\nUser-Agent: access-test/1.0 \"quoted\"\r\n"
+        // US-ASCII as the platform charset, as in a container without a locale: lines must still be UTF-8.
+        gw = GatewayProcess.gateway(List.of("-Dfile.encoding=US-ASCII"), "upstreams: {task: {endpoints: [127.0.0.1:"
+                + silent.port() + "], responseTimeout: 2s}}\n");
+        send("list", "GET " + TRADE_LIST, "X-API-Key: it-key\r\nUser-Agent: access-test/1.0 \"quoted\" \u00e9\r\n"
                 + "traceparent: 00-" + TRACE_ID + "-00f067aa0ba902b7-01\r\n", "");
         send("place", "POST /v1/trades", "X-API-Key: it-key\r\nContent-Type: application/json\r\n", ORDER);
         send("unknown", "GET /v1/nowhere?secret=no", "", "");
-        send("refused", "GET " + TASK, "X-API-Key: it-key\r\n", "");
+        send("timeout", "GET " + TASK, "X-API-Key: it-key\r\n", "");
         send("badtoken", "GET " + TASK, "Authorization: Bearer " + SECRET_TOKEN + "\r\n", "");
         try (RawHttp c = new RawHttp(gw.port)) { // half a body, then the client goes away
             clientPorts.put("cut", c.localPort());
             c.send("POST /v1/trades HTTP/1.1\r\nHost: gw\r\nX-Request-Id: cut\r\nX-API-Key: it-key\r\n"
                     + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"clientOrderId\"");
         }
-        while (lines.size() < 6) {
+        try (RawHttp c = new RawHttp(gw.port)) { // forwarded, then the client goes away before the answer
+            clientPorts.put("left", c.localPort());
+            c.send("GET " + TASK + " HTTP/1.1\r\nHost: gw\r\nX-Request-Id: left\r\nX-API-Key: it-key\r\n\r\n");
+            silent.awaitRequest("x-request-id: left");
+        }
+        try (RawHttp c = new RawHttp(gw.port)) { // two pipelined requests in one write
+            clientPorts.put("pipe1", c.localPort());
+            clientPorts.put("pipe2", c.localPort());
+            String get = "GET " + TRADE_LIST + " HTTP/1.1\r\nHost: gw\r\nX-API-Key: it-key\r\n";
+            c.send(get + "X-Request-Id: pipe1\r\n\r\n" + get + "X-Request-Id: pipe2\r\n\r\n");
+            responses.put("pipe1", c.read());
+            responses.put("pipe2", c.read());
+        }
+        while (lines.size() < EXPECTED_LINES) {
             String line = gw.awaitLine(ACCESS, 20).group();
             JsonNode json = JSON.readTree(gw.seen.get(gw.seen.size() - 1));
             lines.put(json.get("reqId").asText(), json);
@@ -79,9 +94,12 @@ class AccessLogTest {
     }
 
     @AfterAll
-    static void stop() throws InterruptedException {
+    static void stop() throws Exception {
         if (gw != null) {
             gw.close();
+        }
+        if (silent != null) {
+            silent.close();
         }
     }
 
@@ -107,7 +125,7 @@ class AccessLogTest {
         String example = legacy.lines().map(String::strip).filter(l -> l.startsWith("{\"level\":")).findFirst()
                 .orElseThrow(() -> new AssertionError("no example line in LEGACY.md"));
         JsonNode ex = JSON.readTree(example);
-        assertEquals(6, lines.size());
+        assertEquals(EXPECTED_LINES, lines.size());
         for (JsonNode line : lines.values()) {
             assertEquals(fields(ex), fields(line), line.toString());
             assertEquals(fields(ex.get("req")), fields(line.get("req")), line.toString());
@@ -139,7 +157,7 @@ class AccessLogTest {
         assertEquals("GET", l.get("req").get("method").asText());
         assertEquals(TRADE_LIST, l.get("req").get("url").asText(), "the URL as sent, query included");
         assertEquals("/v1/trades", l.get("req").get("route").asText());
-        assertEquals("access-test/1.0 \"quoted\"", l.get("req").get("userAgent").asText());
+        assertEquals("access-test/1.0 \"quoted\" \u00e9", l.get("req").get("userAgent").asText(), "in UTF-8");
         assertEquals(200, l.get("res").get("statusCode").asInt());
         assertEquals("trade", l.get("upstream").asText());
         assertTrue(l.get("upstreamTime").asDouble() > 0);
@@ -178,12 +196,34 @@ class AccessLogTest {
 
     @Test
     void anUpstreamFailureIsLevel50AndNamesTheUpstream() {
-        JsonNode l = lines.get("refused");
-        assertEquals(502, l.get("res").get("statusCode").asInt());
+        JsonNode l = lines.get("timeout");
+        assertEquals(504, l.get("res").get("statusCode").asInt());
         assertEquals(50, l.get("level").asInt());
         assertEquals("task", l.get("upstream").asText());
-        assertTrue(l.get("upstreamTime").isNumber());
+        assertTrue(l.get("upstreamTime").asDouble() >= 2000, "waited out the 2 s response timeout: " + l);
         assertEquals("request completed", l.get("msg").asText());
+    }
+
+    @Test
+    void aClientLeavingWhileTheUpstreamWorksIsErroredWithTheUpstreamTimed() {
+        JsonNode l = lines.get("left");
+        assertEquals("request errored", l.get("msg").asText());
+        assertEquals(499, l.get("res").get("statusCode").asInt());
+        assertEquals("task", l.get("upstream").asText());
+        assertTrue(l.get("upstreamTime").isNumber(), "the attempt ended before the line was written: " + l);
+        assertTrue(l.get("upstreamTime").asDouble() <= l.get("responseTime").asDouble());
+    }
+
+    @Test
+    void pipelinedRequestsHaveALineEach() {
+        for (String id : List.of("pipe1", "pipe2")) {
+            assertEquals(200, responses.get(id).status());
+            assertEquals(id, responses.get(id).header("x-request-id"));
+            JsonNode l = lines.get(id);
+            assertEquals(200, l.get("res").get("statusCode").asInt());
+            assertEquals(responses.get(id).body().length, l.get("bytesOut").asInt());
+            assertEquals("request completed", l.get("msg").asText());
+        }
     }
 
     @Test

@@ -165,7 +165,7 @@ class MetricsTest {
                 metrics.sum("gateway_request_body_bytes_total", "method", "POST", "path", "/v1/tasks"));
         assertEquals(tradeBodyBytes,
                 metrics.sum("gateway_response_body_bytes_total", "method", "GET", "path", "/v1/trades/{tradeId}"));
-        assertEquals(0, metrics.sum("gateway_access_log_dropped_total"));
+        assertEquals(0, metrics.sum("gateway_log_lines_dropped_total"));
         assertEquals(1, metrics.sum("gateway_response_validation_total", "operation", "getTask", "outcome", "invalid"),
                 "the upstream's 503 body {} lacks the contract's error object");
     }

@@ -8,7 +8,7 @@ import org.apache.logging.log4j.core.async.EventRoute;
 /**
  * What the asynchronous loggers do when their ring buffer is full: drop the line and count it, rather
  * than make an event loop wait for the console (log4j's default). Named in
- * {@code log4j2.component.properties}; the count is {@code gateway_access_log_dropped_total}.
+ * {@code log4j2.component.properties}; the count is {@code gateway_log_lines_dropped_total}.
  */
 public final class DropWhenFull implements AsyncQueueFullPolicy {
     private static final LongAdder DROPPED = new LongAdder();

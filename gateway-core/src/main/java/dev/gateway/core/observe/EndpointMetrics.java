@@ -6,7 +6,7 @@ import io.prometheus.client.Histogram;
 /** One upstream endpoint's series, resolved once when the endpoint is made. */
 public final class EndpointMetrics {
     /** For endpoints made outside a gateway (tests, tools): counts go to series nobody serves. */
-    public static final EndpointMetrics UNCOUNTED = new GatewayMetrics().endpoint("", "");
+    public static final EndpointMetrics UNCOUNTED = new GatewayMetrics(false).endpoint("", "");
 
     private final Histogram.Child success;
     private final Histogram.Child failure;

@@ -7,10 +7,18 @@ import io.prometheus.client.Counter;
 import io.prometheus.client.CounterMetricFamily;
 import io.prometheus.client.Gauge;
 import io.prometheus.client.Histogram;
-import io.prometheus.client.hotspot.DefaultExports;
+import io.prometheus.client.hotspot.BufferPoolsExports;
+import io.prometheus.client.hotspot.ClassLoadingExports;
+import io.prometheus.client.hotspot.GarbageCollectorExports;
+import io.prometheus.client.hotspot.MemoryAllocationExports;
+import io.prometheus.client.hotspot.MemoryPoolsExports;
+import io.prometheus.client.hotspot.StandardExports;
+import io.prometheus.client.hotspot.ThreadExports;
+import io.prometheus.client.hotspot.VersionInfoExports;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * A gateway's Prometheus series, in its own registry (served on the admin listener): the legacy ones,
@@ -25,6 +33,9 @@ public final class GatewayMetrics {
     /** Finer, for time spent upstream: a trading upstream answers in about a millisecond. */
     static final double[] UPSTREAM_BUCKETS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
         2.5, 5, 10};
+    /** The method labels; anything else a client sends is {@code OTHER}, the last. */
+    private static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS",
+            "TRACE", "CONNECT", "OTHER");
     /** The route label of requests that matched no route. */
     public static final String UNMATCHED = "#unmatched";
 
@@ -41,11 +52,21 @@ public final class GatewayMetrics {
     final Counter retryBudgetExhausted;
     private final Counter rateLimited;
     private final Counter authRejections;
-    /** Unrouted requests (404, and 405 on a known path), by method and path; bounded by {@link #methodLabel}. */
-    private final Map<String, RouteMetrics> unrouted = new ConcurrentHashMap<>();
+    /**
+     * Requests that reached no operation, by path ({@link #UNMATCHED} or the template of a 405) and then by
+     * method label: no key is built per request.
+     */
+    private final Map<String, AtomicReferenceArray<RouteMetrics>> unrouted = new ConcurrentHashMap<>();
 
     public GatewayMetrics() {
-        DefaultExports.register(registry);
+        this(true);
+    }
+
+    /** @param jvm whether to serve the process and JVM series (not for series nobody serves) */
+    GatewayMetrics(boolean jvm) {
+        if (jvm) {
+            JvmCollectors.ALL.forEach(c -> c.register(registry));
+        }
         Gauge.build("up", "Whether the gateway is running (always 1).").register(registry).set(1);
         requestDuration = Histogram.build("http_request_duration_seconds",
                 "Requests by method, route template (#unmatched when none) and status code: from the request "
@@ -85,8 +106,8 @@ public final class GatewayMetrics {
         registry.register(new Collector() {
             @Override
             public List<MetricFamilySamples> collect() {
-                return List.of(new CounterMetricFamily("gateway_access_log_dropped",
-                        "Access log lines dropped because the asynchronous log queue was full.",
+                return List.of(new CounterMetricFamily("gateway_log_lines_dropped",
+                        "Log lines (access and application) dropped because the asynchronous log queue was full.",
                         DropWhenFull.dropped()));
             }
         });
@@ -109,7 +130,15 @@ public final class GatewayMetrics {
     /** The series of a request that reached no operation: {@code path} is a template or {@link #UNMATCHED}. */
     public RouteMetrics unrouted(HttpMethod method, String path) {
         String m = methodLabel(method);
-        return unrouted.computeIfAbsent(m + ' ' + path, k -> new RouteMetrics(this, m, path, null));
+        int i = METHODS.indexOf(m);
+        AtomicReferenceArray<RouteMetrics> byMethod = unrouted.computeIfAbsent(path,
+                p -> new AtomicReferenceArray<>(METHODS.size()));
+        RouteMetrics r = byMethod.get(i);
+        if (r == null) {
+            byMethod.compareAndSet(i, null, new RouteMetrics(this, m, path, null));
+            r = byMethod.get(i);
+        }
+        return r;
     }
 
     public EndpointMetrics endpoint(String upstream, String endpoint) {
@@ -132,6 +161,16 @@ public final class GatewayMetrics {
      * The standard methods by name; anything else a client invents is {@code OTHER}, so that the label's
      * values stay few whatever is sent.
      */
+    /**
+     * The JVM and process collectors, made once per process: each registers listeners with the JVM
+     * (garbage collection notifications) that are never removed, so every gateway's registry shares them.
+     */
+    private static final class JvmCollectors {
+        static final List<Collector> ALL = List.of(new StandardExports(), new MemoryPoolsExports(),
+                new MemoryAllocationExports(), new BufferPoolsExports(), new GarbageCollectorExports(),
+                new ThreadExports(), new ClassLoadingExports(), new VersionInfoExports());
+    }
+
     static String methodLabel(HttpMethod method) {
         if (method == null) {
             return "OTHER"; // a connection that timed out before its request line

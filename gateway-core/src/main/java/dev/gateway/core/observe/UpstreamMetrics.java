@@ -5,7 +5,7 @@ import io.prometheus.client.Counter;
 /** One upstream's series, resolved once when the upstream is made. */
 public final class UpstreamMetrics {
     /** For upstreams made outside a gateway (tests, tools). */
-    public static final UpstreamMetrics UNCOUNTED = new GatewayMetrics().upstream("");
+    public static final UpstreamMetrics UNCOUNTED = new GatewayMetrics(false).upstream("");
 
     private final Counter.Child retries;
     private final Counter.Child budgetExhausted;

@@ -36,6 +36,8 @@ public final class Exchange {
     Principal principal;
     /** The upstream whose in-flight slot this exchange holds ({@link Admission}), until it ends. */
     Upstream admitted;
+    /** Its trip upstream, once {@link ProxyHandler} started one. */
+    ProxyCall call;
 
     boolean requestComplete;
     boolean responseStarted;
@@ -120,6 +122,17 @@ public final class Exchange {
                 requestId);
         response.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
         respond(ctx, response);
+    }
+
+    /**
+     * Stops its trip upstream if one is still under way (the exchange ended without it: the client left,
+     * or was answered with a timeout), so that the attempt is recorded before the exchange is.
+     */
+    void abandonCall() {
+        if (call != null) {
+            call.abandon();
+            call = null;
+        }
     }
 
     /** Gives back the upstream slot, once. */

@@ -291,6 +291,7 @@ public final class ExchangeStart extends ChannelDuplexHandler {
             return;
         }
         ex.ended = true;
+        ex.abandonCall();
         ex.leaveUpstream();
         if (current == ex) {
             current = null;

@@ -53,6 +53,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             call = new ProxyCall(ctx, exchanges.gate(), clock, ex, loopPools, pool, exchanges.clientAddress(), tracing);
+            ex.call = call;
             call.start((HttpRequest) msg);
         } else if (msg instanceof HttpContent && call != null) {
             call.requestContent((HttpContent) msg);
