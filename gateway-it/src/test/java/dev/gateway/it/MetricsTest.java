@@ -67,10 +67,11 @@ class MetricsTest {
                 PLAIN_TEXT));
         expect(503, send("GET " + TASK, KEY, ""));
         // An exchange is counted when it ends, just after its last byte is written: wait for all of them.
-        Poll.until(Duration.ofSeconds(10), REQUESTS + " requests counted", () ->
-                Exposition.scrape(gateway.adminPort()).sum("http_request_duration_seconds_count") == REQUESTS
-                        && Exposition.scrape(gateway.adminPort()).sum("gateway_client_connections") == 0);
-        metrics = Exposition.scrape(gateway.adminPort());
+        Poll.until(Duration.ofSeconds(10), REQUESTS + " requests counted", () -> {
+            metrics = Exposition.scrape(gateway.adminPort());
+            return metrics.sum("http_request_duration_seconds_count") == REQUESTS
+                    && metrics.sum("gateway_client_connections") == 0;
+        });
     }
 
     @AfterAll

@@ -37,31 +37,19 @@ public final class Probes {
         return json(HttpResponseStatus.OK, alloc.buffer(HEALTHY.length).writeBytes(HEALTHY));
     }
 
+    /** What {@code /readyz} would answer now: ready (200) or not. */
+    public boolean ready() {
+        return ready(states());
+    }
+
     /**
      * 200 when every upstream has an endpoint that passes its checks with its breaker not open; 503
      * otherwise and from the moment shutdown begins. Each upstream is {@code up}, {@code down} (no
      * endpoint passes its checks) or {@code open} (every breaker open).
      */
-    /** What {@code /readyz} would answer now: ready (200) or not. */
-    public boolean ready() {
-        if (draining.getAsBoolean()) {
-            return false;
-        }
-        for (Upstream u : upstreams) {
-            if (u.state() != Upstream.State.UP) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     public FullHttpResponse readiness(ByteBufAllocator alloc) {
-        boolean ready = !draining.getAsBoolean();
-        Upstream.State[] states = new Upstream.State[upstreams.size()];
-        for (int i = 0; i < states.length; i++) {
-            states[i] = upstreams.get(i).state();
-            ready &= states[i] == Upstream.State.UP;
-        }
+        Upstream.State[] states = states(); // read once: the status and the body agree
+        boolean ready = ready(states);
         ByteBuf body = alloc.buffer(96);
         try (JsonGenerator g = JSON.createGenerator((OutputStream) new ByteBufOutputStream(body))) {
             g.writeStartObject();
@@ -77,6 +65,26 @@ public final class Probes {
             throw new UncheckedIOException(e);
         }
         return json(ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, body);
+    }
+
+    private Upstream.State[] states() {
+        Upstream.State[] states = new Upstream.State[upstreams.size()];
+        for (int i = 0; i < states.length; i++) {
+            states[i] = upstreams.get(i).state();
+        }
+        return states;
+    }
+
+    private boolean ready(Upstream.State[] states) {
+        if (draining.getAsBoolean()) {
+            return false;
+        }
+        for (Upstream.State s : states) {
+            if (s != Upstream.State.UP) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static FullHttpResponse json(HttpResponseStatus status, ByteBuf body) {

@@ -129,13 +129,12 @@ public final class GatewayMetrics {
 
     /** The series of a request that reached no operation: {@code path} is a template or {@link #UNMATCHED}. */
     public RouteMetrics unrouted(HttpMethod method, String path) {
-        String m = methodLabel(method);
-        int i = METHODS.indexOf(m);
+        int i = methodIndex(method);
         AtomicReferenceArray<RouteMetrics> byMethod = unrouted.computeIfAbsent(path,
                 p -> new AtomicReferenceArray<>(METHODS.size()));
         RouteMetrics r = byMethod.get(i);
         if (r == null) {
-            byMethod.compareAndSet(i, null, new RouteMetrics(this, m, path, null));
+            byMethod.compareAndSet(i, null, new RouteMetrics(this, METHODS.get(i), path, null));
             r = byMethod.get(i);
         }
         return r;
@@ -158,10 +157,6 @@ public final class GatewayMetrics {
     }
 
     /**
-     * The standard methods by name; anything else a client invents is {@code OTHER}, so that the label's
-     * values stay few whatever is sent.
-     */
-    /**
      * The JVM and process collectors, made once per process: each registers listeners with the JVM
      * (garbage collection notifications) that are never removed, so every gateway's registry shares them.
      */
@@ -171,14 +166,17 @@ public final class GatewayMetrics {
                 new ThreadExports(), new ClassLoadingExports(), new VersionInfoExports());
     }
 
+    /**
+     * The standard methods by name; anything else a client invents is {@code OTHER}, so that the label's
+     * values stay few whatever is sent.
+     */
     static String methodLabel(HttpMethod method) {
-        if (method == null) {
-            return "OTHER"; // a connection that timed out before its request line
-        }
-        String name = method.name();
-        return switch (name) {
-            case "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT" -> name;
-            default -> "OTHER";
-        };
+        return METHODS.get(methodIndex(method));
+    }
+
+    /** The method's place in {@link #METHODS}; {@code OTHER}'s, the last, when it is not one of them. */
+    private static int methodIndex(HttpMethod method) {
+        int i = method == null ? -1 : METHODS.indexOf(method.name()); // null: timed out before a request line
+        return i < 0 ? METHODS.size() - 1 : i;
     }
 }

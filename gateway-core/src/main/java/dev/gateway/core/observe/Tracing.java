@@ -1,5 +1,6 @@
 package dev.gateway.core.observe;
 
+import dev.gateway.core.config.GatewayConfig.TracingConfig;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
@@ -18,7 +19,6 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -70,25 +70,21 @@ public final class Tracing implements AutoCloseable {
         this.tracer = provider.get("dev.gateway");
     }
 
-    /**
-     * @param endpoint the OTLP/HTTP traces URL, such as {@code http://127.0.0.1:4318/v1/traces}
-     * @param sampleRatio share of new traces recorded, 0 to 1; a caller's own decision is honoured
-     */
-    public static Tracing start(String serviceName, String endpoint, double sampleRatio, Duration exportTimeout,
-            Duration scheduleDelay, int maxQueueSize) {
+    /** Starts the SDK and its exporter as {@code tracing.*} says (whether it is enabled is the caller's). */
+    public static Tracing start(TracingConfig config) {
         OtlpHttpSpanExporter exporter = OtlpHttpSpanExporter.builder()
-                .setEndpoint(endpoint)
-                .setTimeout(exportTimeout)
+                .setEndpoint(config.endpoint())
+                .setTimeout(config.exportTimeout())
                 .build();
         SdkTracerProvider provider = SdkTracerProvider.builder()
                 .setResource(Resource.getDefault().merge(Resource.create(
-                        Attributes.of(AttributeKey.stringKey("service.name"), serviceName))))
-                .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(sampleRatio)))
+                        Attributes.of(AttributeKey.stringKey("service.name"), config.serviceName()))))
+                .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(config.sampleRatio())))
                 // A full queue drops spans (counted by the SDK) rather than block an event loop.
                 .addSpanProcessor(BatchSpanProcessor.builder(exporter)
-                        .setScheduleDelay(scheduleDelay)
-                        .setMaxQueueSize(maxQueueSize)
-                        .setExporterTimeout(exportTimeout)
+                        .setScheduleDelay(config.scheduleDelay())
+                        .setMaxQueueSize(config.maxQueueSize())
+                        .setExporterTimeout(config.exportTimeout())
                         .build())
                 .build();
         return new Tracing(provider);

@@ -241,10 +241,6 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         NO_VERDICT
     }
 
-    private void attemptEnded(Outcome outcome) {
-        attemptEnded(outcome, null);
-    }
-
     /**
      * Records the attempt's outcome on its endpoint (once), in its metrics and its span, and stops
      * counting it as a call in flight.
@@ -274,8 +270,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
             }
         }
         if (attemptSpan != null) {
-            Tracing.endClientSpan(attemptSpan, attemptStatus,
-                    error != null ? error : outcome == Outcome.FAILED && attemptStatus == 0 ? "failed" : null);
+            Tracing.endClientSpan(attemptSpan, attemptStatus, error);
             attemptSpan = null;
         }
         permit = null;
@@ -513,7 +508,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         }
         // A 5xx goes to the client as it is, but counts against the endpoint; it is never retried.
         attemptStatus = status.code();
-        attemptEnded(status.codeClass() == HttpStatusClass.SERVER_ERROR ? Outcome.FAILED : Outcome.GOOD);
+        attemptEnded(status.codeClass() == HttpStatusClass.SERVER_ERROR ? Outcome.FAILED : Outcome.GOOD, null);
         responseStarted = true;
         reusable = HttpUtil.isKeepAlive(response);
         if (op.idleTimeout() == null) {
@@ -570,7 +565,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
         fail(ErrorCode.BAD_GATEWAY, "upstream closed the connection without answering");
     }
 
-    /** The client went away, or its next exchange began: stop and let go of everything. */
+    /** The exchange is over without this call (the client left, or was answered otherwise): stop and let go of everything. */
     void abandon() {
         if (done) {
             return;

@@ -21,7 +21,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private final Tracing tracing;
     private UpstreamPools.LoopPools loopPools;
     private CallClock clock;
-    private ProxyCall call;
 
     /** @param tracing the tracer, or {@code null} when tracing is off */
     ProxyHandler(ExchangeStart exchanges, UpstreamPools pools, Tracing tracing) {
@@ -40,30 +39,39 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest) {
             Exchange ex = exchanges.current();
-            if (call != null) {
-                call.abandon(); // the previous exchange was answered early and is over
-            }
             Upstream upstream = ex.operation.upstream();
             EndpointPool pool = loopPools.pick(upstream, null);
             if (pool == null) { // every breaker is open: answer without touching the network
-                call = null;
                 ReferenceCountUtil.release(msg);
                 ex.rejectUnavailable(ctx, "upstream " + upstream.name() + " is failing; its circuit breakers are open",
                         upstream.retryAfterSeconds());
                 return;
             }
-            call = new ProxyCall(ctx, exchanges.gate(), clock, ex, loopPools, pool, exchanges.clientAddress(), tracing);
-            ex.call = call;
-            call.start((HttpRequest) msg);
-        } else if (msg instanceof HttpContent && call != null) {
+            ex.call = new ProxyCall(ctx, exchanges.gate(), clock, ex, loopPools, pool, exchanges.clientAddress(),
+                    tracing);
+            ex.call.start((HttpRequest) msg);
+            return;
+        }
+        ProxyCall call = call();
+        if (msg instanceof HttpContent && call != null) {
             call.requestContent((HttpContent) msg);
         } else {
             ReferenceCountUtil.release(msg);
         }
     }
 
+    /**
+     * The current exchange's call, if it has one. The exchange owns it: an exchange that ends stops its
+     * call ({@link Exchange#abandonCall}), so there is never a call here that outlived its exchange.
+     */
+    private ProxyCall call() {
+        Exchange ex = exchanges.current();
+        return ex == null ? null : ex.call;
+    }
+
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        ProxyCall call = call();
         if (call != null) {
             call.flushUpstream();
         }
@@ -73,6 +81,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == ContractValidation.BODY_TOO_LARGE) {
+            ProxyCall call = call();
             if (call != null) {
                 call.refuse(ErrorCode.PAYLOAD_TOO_LARGE,
                         ContractValidation.tooLarge(exchanges.current().operation.rules()));
@@ -84,6 +93,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        ProxyCall call = call();
         if (call != null) {
             call.clientWritabilityChanged(ctx.channel().isWritable());
         }
@@ -92,11 +102,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (call != null) {
-            call.abandon();
-            call = null;
-        }
-        clock.close();
+        clock.close(); // the exchange in flight, and its call, were ended by ExchangeStart just before
         ctx.fireChannelInactive();
     }
 }

@@ -133,8 +133,7 @@ public final class Gateway implements AutoCloseable {
             metrics.register(new GatewayGauges(state, probes, upstreams, pools));
             TracingConfig tc = config.tracing();
             if (tc.enabled()) {
-                this.tracing = Tracing.start(tc.serviceName(), tc.endpoint(), tc.sampleRatio(), tc.exportTimeout(),
-                        tc.scheduleDelay(), tc.maxQueueSize());
+                this.tracing = Tracing.start(tc);
             }
             Telemetry telemetry = new Telemetry(metrics, config.logging().accessLog(), ProcessHandle.current().pid(),
                     hostname(), tracing);
@@ -347,19 +346,19 @@ public final class Gateway implements AutoCloseable {
         for (UpstreamConfig u : config.upstreams().values()) {
             List<Endpoint> endpoints = new ArrayList<>();
             for (String e : u.endpoints()) {
+                HostPort at;
                 if (e.equals(GatewayConfig.DEMO_ENDPOINT)) {
                     int port = demo.portOf(u.name());
                     if (port < 0) {
                         throw new ConfigException("setting 'upstreams." + u.name()
                                 + ".endpoints': there is no demo service named '" + u.name() + "' (trade, task)");
                     }
-                    endpoints.add(new Endpoint(u.name(), "127.0.0.1", port, u.breaker(),
-                            metrics.endpoint(u.name(), "127.0.0.1:" + port)));
+                    at = new HostPort("127.0.0.1", port);
                 } else {
-                    HostPort hp = HostPort.parse(e, "upstreams." + u.name() + ".endpoints");
-                    endpoints.add(new Endpoint(u.name(), hp.host(), hp.port(), u.breaker(),
-                            metrics.endpoint(u.name(), hp.host() + ":" + hp.port())));
+                    at = HostPort.parse(e, "upstreams." + u.name() + ".endpoints");
                 }
+                endpoints.add(new Endpoint(u.name(), at.host(), at.port(), u.breaker(),
+                        metrics.endpoint(u.name(), at.host() + ":" + at.port())));
             }
             out.add(new Upstream(out.size(), u, endpoints, metrics.upstream(u.name())));
         }
