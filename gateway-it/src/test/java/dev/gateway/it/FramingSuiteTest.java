@@ -87,6 +87,8 @@ class FramingSuiteTest {
     static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 
     private static final AtomicInteger CASES = new AtomicInteger();
+    /** {@code -Dframing.trace}: print what every row observed, passing or not. */
+    private static final boolean TRACE = System.getProperty("framing.trace") != null;
 
     static RawUpstream upstream;
     static Gateway gateway;
@@ -533,7 +535,10 @@ class FramingSuiteTest {
     void request(RequestCase c) throws Exception {
         Observed o = observe(c);
         try {
-            verify(c, c.expect(), o);
+            Expect matched = verify(c, c.expect(), o);
+            if (TRACE) {
+                System.out.println("[framing] " + c.name() + ": " + matched + o.describe());
+            }
         } catch (AssertionError e) {
             upstream.closeAll(); // whatever the row left in the gateway's pool goes with it
             upstream.awaitQuiet(Duration.ofSeconds(3));
@@ -660,15 +665,17 @@ class FramingSuiteTest {
                 sentinelProblem);
     }
 
-    private static void verify(RequestCase c, Expect e, Observed o) throws Exception {
+    /** @return the expectation that held: {@code e} itself, or one of its alternatives */
+    private static Expect verify(RequestCase c, Expect e, Observed o) throws Exception {
         try {
             verifyOne(c, e, o);
+            return e;
         } catch (AssertionError first) {
             if (e.orElse() == null) {
                 throw first;
             }
             try {
-                verifyOne(c, e.orElse(), o);
+                return verify(c, e.orElse(), o);
             } catch (AssertionError second) {
                 throw new AssertionError(first.getMessage() + "\n  (alternative " + e.orElse() + ": "
                         + second.getMessage() + ")");
@@ -723,6 +730,7 @@ class FramingSuiteTest {
             need(answer.status() == 200 && RawUpstream.defaultBody(up).equals(answer.text()),
                     "the client's answer " + (i + 1) + " is not the upstream's answer to it: " + describe(answer));
         }
+        oneAtATime(o.upstream().subList(0, n));
         if (e.conn() == CLOSED) {
             need(o.closed(), "expected the connection closed after the answer");
             need(o.answers().size() == n, "expected the pipelined GET unanswered, the client got "
@@ -775,6 +783,22 @@ class FramingSuiteTest {
     }
 
     /**
+     * The requests in {@code list} went upstream one at a time: none was sent before the one before it
+     * had been answered (no pipelining upstream, on one connection or across several). A request that
+     * arrives later than its predecessor's answer, with nothing queued behind that predecessor, shows it.
+     */
+    static void oneAtATime(List<Request> list) {
+        for (int i = 1; i < list.size(); i++) {
+            Request before = list.get(i - 1);
+            Request after = list.get(i);
+            need(!before.followed(), "the gateway sent more bytes upstream behind " + before.target()
+                    + " before it was answered");
+            need(after.arrivedNanos() > upstream.repliedNanos(before), "the gateway sent " + after.target()
+                    + " upstream before " + before.target() + " was answered");
+        }
+    }
+
+    /**
      * The pipelined GET came upstream as the request after the row's {@code forwarded} ones, and its answer
      * after the row's {@code n}.
      */
@@ -788,6 +812,7 @@ class FramingSuiteTest {
                 "the last request upstream is not the pipelined GET: " + pipe);
         Response answer = o.answers().get(n);
         forwardedSoundly(pipe, answer);
+        oneAtATime(o.upstream());
         need(answer.status() == 200 && RawUpstream.defaultBody(pipe).equals(answer.text()),
                 "the pipelined GET did not get its own answer: " + describe(answer));
     }
@@ -1042,6 +1067,9 @@ class FramingSuiteTest {
         StringBuilder seen = new StringBuilder();
         try {
             respond(c, first, second, seen);
+            if (TRACE) {
+                System.out.println("[framing] " + c.name() + ": " + c.expect() + seen);
+            }
         } catch (AssertionError e) {
             upstream.closeAll();
             upstream.awaitQuiet(Duration.ofSeconds(3));

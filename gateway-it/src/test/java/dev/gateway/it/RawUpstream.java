@@ -83,9 +83,13 @@ final class RawUpstream implements AutoCloseable {
      * @param raw the exact bytes of the request (for an unparsed one: the bytes read before the problem)
      * @param headers the header fields in order; {@code trailers} likewise
      * @param problem {@code null} when the request parsed; otherwise why it did not
+     * @param arrivedNanos when its first byte was read ({@link System#nanoTime})
+     * @param followed whether more bytes were already waiting on the connection when it had been read
+     *     whole (before it was answered): the sender did not wait for the answer
      */
     record Request(int connection, int seq, byte[] raw, String method, String target, String version,
-            List<Field> headers, byte[] body, List<Field> trailers, Framing framing, String problem) {
+            List<Field> headers, byte[] body, List<Field> trailers, Framing framing, String problem,
+            long arrivedNanos, boolean followed) {
         boolean parsed() {
             return problem == null;
         }
@@ -137,6 +141,8 @@ final class RawUpstream implements AutoCloseable {
     volatile Function<Request, Reply> script = RawUpstream::defaultReply;
 
     private final Map<String, Reply> oneShot = new ConcurrentHashMap<>();
+    /** When each request's reply was written, by {@link Request#seq()}. */
+    private final Map<Integer, Long> replied = new ConcurrentHashMap<>();
     /** Every connection accepted, by ordinal; {@code open} only those not closed yet. */
     private final Map<Integer, Conn> all = new ConcurrentHashMap<>();
     private final Map<Integer, Conn> open = new ConcurrentHashMap<>();
@@ -164,6 +170,14 @@ final class RawUpstream implements AutoCloseable {
     /** The next request whose target is {@code target} gets {@code reply} instead of the script's answer. */
     void answer(String target, Reply reply) {
         oneShot.put(target, reply);
+    }
+
+    /**
+     * When the reply to {@code r} began to be written ({@link System#nanoTime}), or {@link Long#MAX_VALUE}
+     * when it has not been.
+     */
+    long repliedNanos(Request r) {
+        return replied.getOrDefault(r.seq(), Long.MAX_VALUE);
     }
 
     /** Forgets one-shot replies not used. */
@@ -288,8 +302,9 @@ final class RawUpstream implements AutoCloseable {
         private int lim;
         private InputStream in;
         private OutputStream out;
-        /** The bytes of the request being read. */
+        /** The bytes of the request being read, and when its first byte was. */
         private final ByteArrayOutputStream current = new ByteArrayOutputStream();
+        private long arrived;
 
         Conn(int ordinal, Socket socket) {
             this.ordinal = ordinal;
@@ -313,6 +328,7 @@ final class RawUpstream implements AutoCloseable {
                     }
                     busy(1);
                     current.reset();
+                    arrived = System.nanoTime();
                     Request r;
                     try {
                         r = readRequest();
@@ -333,6 +349,7 @@ final class RawUpstream implements AutoCloseable {
                         reply = script.apply(r);
                     }
                     if (reply != null) {
+                        replied.put(r.seq(), System.nanoTime()); // before: nothing can react to it sooner
                         write(reply.bytes());
                         if (reply.after() == After.CLOSE) {
                             closedByUs = true;
@@ -376,7 +393,7 @@ final class RawUpstream implements AutoCloseable {
 
         private Request unparsed(String problem) {
             return new Request(ordinal, seq.incrementAndGet(), current.toByteArray(), null, null, null, List.of(),
-                    new byte[0], List.of(), Framing.UNPARSED, problem);
+                    new byte[0], List.of(), Framing.UNPARSED, problem, arrived, false);
         }
 
         /** Whether there is a byte to read; blocks. */
@@ -477,8 +494,9 @@ final class RawUpstream implements AutoCloseable {
                     body[i] = (byte) next();
                 }
             }
+            boolean followed = pos < lim || in.available() > 0;
             return new Request(ordinal, seq.incrementAndGet(), current.toByteArray(), method, target, version,
-                    List.copyOf(headers), body, List.copyOf(trailers), framing, null);
+                    List.copyOf(headers), body, List.copyOf(trailers), framing, null, arrived, followed);
         }
 
         /** Header (or trailer) fields up to the empty line. */
