@@ -31,26 +31,26 @@ public final class Authority {
         if (n == 0) {
             return false;
         }
-        int hostEnd;
         if (value.charAt(0) == '[') {
             int close = indexOf(value, ']');
             if (close < 0 || !isIpLiteral(value, 1, close)) {
                 return false;
             }
-            hostEnd = close + 1;
-            if (hostEnd < n && value.charAt(hostEnd) != ':') {
-                return false;
+            return close + 1 == n || (value.charAt(close + 1) == ':' && isPort(value, close + 2, n));
+        }
+        // A reg-name (an IPv4 address is one too), read in one pass: the common case, on every request.
+        for (int i = 0; i < n; i++) {
+            char c = value.charAt(i);
+            if (isRegNameChar(c)) {
+                continue;
             }
-        } else {
-            hostEnd = indexOf(value, ':');
-            if (hostEnd < 0) {
-                hostEnd = n;
-            }
-            if (hostEnd == 0 || !isRegName(value, 0, hostEnd)) {
-                return false;
+            if (c == '%' && i + 2 < n && isHex(value.charAt(i + 1)) && isHex(value.charAt(i + 2))) {
+                i += 2;
+            } else {
+                return c == ':' && i > 0 && isPort(value, i + 1, n);
             }
         }
-        return hostEnd == n || isPort(value, hostEnd + 1, n);
+        return true;
     }
 
     private static int indexOf(CharSequence s, char c) {
@@ -60,22 +60,6 @@ public final class Authority {
             }
         }
         return -1;
-    }
-
-    /** {@code *( unreserved / pct-encoded / sub-delims )}. An IPv4 address is one too. */
-    private static boolean isRegName(CharSequence s, int from, int to) {
-        for (int i = from; i < to; i++) {
-            char c = s.charAt(i);
-            if (c == '%') {
-                if (i + 2 >= to || !isHex(s.charAt(i + 1)) || !isHex(s.charAt(i + 2))) {
-                    return false;
-                }
-                i += 2;
-            } else if (!isUnreserved(c) && !isSubDelim(c)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** The inside of {@code [...]}: an IPv6 address or {@code "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" )}. */
@@ -129,18 +113,29 @@ public final class Authority {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     }
 
+    /** Unreserved and sub-delims characters (RFC 3986 §2.2–2.3), as a bit set over ASCII. */
+    private static final long REG_NAME_LOW = bits("!$&'()*+,-.0123456789;=");
+    private static final long REG_NAME_HIGH = bits("ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz~");
+    private static final long UNRESERVED_LOW = bits("-.0123456789");
+
+    private static long bits(String chars) {
+        long set = 0;
+        for (int i = 0; i < chars.length(); i++) {
+            set |= 1L << (chars.charAt(i) & 63);
+        }
+        return set;
+    }
+
+    private static boolean isRegNameChar(char c) {
+        return c < 64 ? (REG_NAME_LOW & (1L << c)) != 0 : c < 128 && (REG_NAME_HIGH & (1L << (c - 64))) != 0;
+    }
+
     static boolean isUnreserved(int c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                || c == '-' || c == '.' || c == '_' || c == '~';
+        return c < 64 ? (UNRESERVED_LOW & (1L << c)) != 0
+                : c < 128 && (REG_NAME_HIGH & (1L << (c - 64))) != 0; // above '@' reg-name chars are all unreserved
     }
 
     private static boolean isSubDelim(char c) {
-        switch (c) {
-            case '!': case '$': case '&': case '\'': case '(': case ')':
-            case '*': case '+': case ',': case ';': case '=':
-                return true;
-            default:
-                return false;
-        }
+        return c < 64 && (REG_NAME_LOW & ~UNRESERVED_LOW & (1L << c)) != 0;
     }
 }

@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -54,25 +55,32 @@ public final class RequestFraming {
             return "unsupported http version"; // no client speaks HTTP/1.2; refused rather than guessed at
         }
         HttpHeaders headers = request.headers();
-        List<String> te = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
-        if (!te.isEmpty()) {
-            if (te.size() != 1 || !"chunked".equalsIgnoreCase(te.get(0).trim())) {
+        String te = headers.get(HttpHeaderNames.TRANSFER_ENCODING);
+        if (te != null) {
+            if (!"chunked".equalsIgnoreCase(te.trim()) || repeated(headers, HttpHeaderNames.TRANSFER_ENCODING)) {
                 return "unsupported transfer-encoding";
             }
-            if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+            if (version.equals(HttpVersion.HTTP_1_0)) {
                 return "transfer-encoding in an HTTP/1.0 request";
             }
         }
         List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
+        if (hosts.isEmpty()) {
+            return version.equals(HttpVersion.HTTP_1_1) ? "missing host header" : null;
+        }
         if (hosts.size() > 1) {
             return "more than one host header";
-        }
-        if (hosts.isEmpty()) {
-            return request.protocolVersion().equals(HttpVersion.HTTP_1_1) ? "missing host header" : null;
         }
         if (!Authority.isValidHostField(hosts.get(0))) {
             return "invalid host header";
         }
         return null;
+    }
+
+    /** Whether the header has more than one line (without building a list of them). */
+    private static boolean repeated(HttpHeaders headers, CharSequence name) {
+        Iterator<String> lines = headers.valueStringIterator(name);
+        lines.next();
+        return lines.hasNext();
     }
 }
