@@ -1,7 +1,6 @@
 package dev.gateway.it;
 
 import static dev.gateway.it.FramingSuiteTest.Conn.CLOSED;
-import static dev.gateway.it.FramingSuiteTest.Conn.EITHER;
 import static dev.gateway.it.FramingSuiteTest.Conn.OPEN;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -129,14 +128,12 @@ class FramingSuiteTest {
          * The head was valid, the body's framing broke midway: the gateway answers its error and closes;
          * the upstream may have got the head and part of the body, but never a complete request.
          */
-        REFUSED_MID_BODY,
-        /** No answer at all: the connection was closed, nothing forwarded. */
-        CLOSED_SILENTLY
+        REFUSED_MID_BODY
     }
 
-    /** The client connection after the answer. EITHER: open or closed, each checked for what it implies. */
+    /** The client connection after the answer. */
     enum Conn {
-        OPEN, CLOSED, EITHER
+        OPEN, CLOSED
     }
 
     /** A check of one row beyond the verdict, on what was observed. */
@@ -150,61 +147,49 @@ class FramingSuiteTest {
      *
      * @param status and {@code code}: the client's answer (the gateway's error, or the upstream's 200)
      * @param requests how many requests the row's bytes hold (all forwarded, one at a time)
-     * @param orElse an alternative that is acceptable too ({@code null}: none)
      */
-    record Expect(Verdict verdict, int status, String code, Conn conn, int requests, List<Check> checks,
-            Expect orElse) {
-        Expect or(Expect other) {
-            return new Expect(verdict, status, code, conn, requests, checks,
-                    orElse == null ? other : orElse.or(other));
-        }
-
+    record Expect(Verdict verdict, int status, String code, Conn conn, int requests, List<Check> checks) {
         Expect requests(int n) {
-            return new Expect(verdict, status, code, conn, n, checks, orElse);
+            return new Expect(verdict, status, code, conn, n, checks);
         }
 
         @Override
         public String toString() {
-            String s = verdict + (verdict == Verdict.FORWARDED ? "" : " " + status + " " + code) + ", connection "
+            return verdict + (verdict == Verdict.FORWARDED ? "" : " " + status + " " + code) + ", connection "
                     + conn + (requests == 1 ? "" : ", " + requests + " requests");
-            return orElse == null ? s : s + " | or " + orElse;
         }
     }
 
     /** 400 VALIDATION_FAILED, the connection closed after it, nothing forwarded. */
     static Expect refusedClose() {
-        return new Expect(Verdict.REFUSED, 400, "VALIDATION_FAILED", CLOSED, 1, List.of(), null);
+        return new Expect(Verdict.REFUSED, 400, "VALIDATION_FAILED", CLOSED, 1, List.of());
     }
 
     /**
-     * 400 VALIDATION_FAILED, nothing of the request forwarded; the connection may stay open (then the
-     * pipelined GET must be forwarded and answered) or close.
+     * 400 VALIDATION_FAILED for a well-framed request the gateway will not serve (its target): nothing of
+     * it forwarded, and the connection goes on, so the pipelined GET is forwarded and answered.
      */
-    static Expect refused400() {
-        return new Expect(Verdict.REFUSED, 400, "VALIDATION_FAILED", EITHER, 1, List.of(), null);
+    static Expect refusedKeepOpen() {
+        return new Expect(Verdict.REFUSED, 400, "VALIDATION_FAILED", OPEN, 1, List.of());
     }
 
     static Expect refused(int status, String code, Conn conn) {
-        return new Expect(Verdict.REFUSED, status, code, conn, 1, List.of(), null);
+        return new Expect(Verdict.REFUSED, status, code, conn, 1, List.of());
     }
 
     /** A bad chunk: 400 and close; never a complete request upstream. */
     static Expect refusedMidBody() {
-        return new Expect(Verdict.REFUSED_MID_BODY, 400, "VALIDATION_FAILED", CLOSED, 1, List.of(), null);
-    }
-
-    static Expect closedSilently() {
-        return new Expect(Verdict.CLOSED_SILENTLY, 0, null, CLOSED, 1, List.of(), null);
+        return new Expect(Verdict.REFUSED_MID_BODY, 400, "VALIDATION_FAILED", CLOSED, 1, List.of());
     }
 
     /** Forwarded and answered with the upstream's 200; the connection stays open. */
     static Expect forwarded(Check... checks) {
-        return new Expect(Verdict.FORWARDED, 200, null, OPEN, 1, List.of(checks), null);
+        return new Expect(Verdict.FORWARDED, 200, null, OPEN, 1, List.of(checks));
     }
 
     /** Forwarded and answered with the upstream's 200 and {@code Connection: close}; then closed. */
     static Expect forwardedThenClosed(Check... checks) {
-        return new Expect(Verdict.FORWARDED, 200, null, CLOSED, 1, List.of(checks), null);
+        return new Expect(Verdict.FORWARDED, 200, null, CLOSED, 1, List.of(checks));
     }
 
     /**
@@ -297,10 +282,10 @@ class FramingSuiteTest {
 
                 // --- field syntax ---------------------------------------------------------------------------
                 row("obs-fold in a value", GET + "X-Foo: a\r\n b\r\n\r\n", forwarded(has("X-Foo", "a b"))),
-                // Netty would join the folded line into "chunked": the framing must come out the same as a
-                // strict reading or not at all.
+                // A lenient parser joins the folded line into "chunked", a strict one sees an empty
+                // Transfer-Encoding: no framing is safe, so none is taken.
                 row("obs-fold continuing Transfer-Encoding", PUT + "Transfer-Encoding:\r\n chunked\r\n\r\n" + hello
-                        + SMUGGLED, refusedClose().or(forwarded(body("hello")))),
+                        + SMUGGLED, refusedClose()),
                 row("space before colon in Content-Length", PUT + "Content-Length : 5\r\n\r\nhello" + SMUGGLED,
                         refusedClose()),
                 row("space before colon in Host", "GET " + TRADE + " HTTP/1.1\r\nHost : gw\r\nX-API-Key: it-key\r\n\r\n",
@@ -369,35 +354,37 @@ class FramingSuiteTest {
                 row("absolute-form with port", "GET http://evil.example:8443" + TRADE + " HTTP/1.1\r\nHost: a\r\n"
                         + "X-API-Key: it-key\r\n\r\n", forwarded(target(TRADE), forwardedHost("evil.example:8443"))),
                 row("absolute-form with userinfo", "GET http://u:p@evil.example" + TRADE + " HTTP/1.1\r\nHost: a\r\n"
-                        + "X-API-Key: it-key\r\n\r\n", refused400()),
+                        + "X-API-Key: it-key\r\n\r\n", refusedKeepOpen()),
+                // The space splits the request line into four parts: not a request line at all.
                 row("absolute-form authority with a space", "GET http://a b" + TRADE + " HTTP/1.1\r\nHost: a\r\n"
-                        + "X-API-Key: it-key\r\n\r\n", refused400()),
+                        + "X-API-Key: it-key\r\n\r\n", refusedClose()),
                 row("absolute-form empty authority", "GET http://" + TRADE + " HTTP/1.1\r\nHost: a\r\n"
-                        + "X-API-Key: it-key\r\n\r\n", refused400()),
+                        + "X-API-Key: it-key\r\n\r\n", refusedKeepOpen()),
                 row("absolute-form ftp scheme", "GET ftp://evil.example" + TRADE + " HTTP/1.1\r\nHost: a\r\n"
-                        + "X-API-Key: it-key\r\n\r\n", refused400()),
-                row("asterisk-form", "OPTIONS * HTTP/1.1\r\nHost: gw\r\nX-API-Key: it-key\r\n\r\n", refused400()),
+                        + "X-API-Key: it-key\r\n\r\n", refusedKeepOpen()),
+                row("asterisk-form", "OPTIONS * HTTP/1.1\r\nHost: gw\r\nX-API-Key: it-key\r\n\r\n", refusedKeepOpen()),
+                // Refused as a target that is not a path (the stricter of 400/404/405); CONNECT never opens a
+                // tunnel here, so the bytes after it are simply the next request.
                 row("authority-form CONNECT", "CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n"
-                        + "X-API-Key: it-key\r\n\r\n", refused400()
-                        .or(refused(404, "NOT_FOUND", EITHER)).or(refused(405, "METHOD_NOT_ALLOWED", EITHER))),
+                        + "X-API-Key: it-key\r\n\r\n", refusedKeepOpen()),
                 row("fragment in target", "GET " + TRADE + "#frag HTTP/1.1\r\nHost: gw\r\nX-API-Key: it-key\r\n\r\n",
-                        refused400()),
+                        refusedKeepOpen()),
 
                 // --- Host -----------------------------------------------------------------------------------
-                row("Host with userinfo", withHost("user:pw@evil.example"), refused400()),
-                row("Host with a space", withHost("a b"), refused400()),
-                row("Host with path and query", withHost("evil.com/x?"), refused400()),
-                row("Host port too large", withHost("evil.com:99999"), refused400()),
-                row("Host port negative", withHost("evil.com:-1"), refused400()),
-                row("Host port not a number", withHost("evil.com:abc"), refused400()),
-                row("Host unclosed IPv6", withHost("[::1"), refused400()),
-                row("Host with NUL", withHost("exa\u0000mple"), refused400()),
+                row("Host with userinfo", withHost("user:pw@evil.example"), refusedClose()),
+                row("Host with a space", withHost("a b"), refusedClose()),
+                row("Host with path and query", withHost("evil.com/x?"), refusedClose()),
+                row("Host port too large", withHost("evil.com:99999"), refusedClose()),
+                row("Host port negative", withHost("evil.com:-1"), refusedClose()),
+                row("Host port not a number", withHost("evil.com:abc"), refusedClose()),
+                row("Host unclosed IPv6", withHost("[::1"), refusedClose()),
+                row("Host with NUL", withHost("exa\u0000mple"), refusedClose()),
                 row("Host name", withHost("example.com"), forwarded(forwardedHost("example.com"))),
                 row("Host name and port", withHost("example.com:8080"), forwarded(forwardedHost("example.com:8080"))),
                 row("Host IPv4 and port", withHost("127.0.0.1:1"), forwarded(forwardedHost("127.0.0.1:1"))),
                 row("Host IPv6 and port", withHost("[::1]:8080"), forwarded(forwardedHost("[::1]:8080"))),
-                row("Host IPvFuture", withHost("[v1.fe80::a+en1]"),
-                        forwarded(forwardedHost("[v1.fe80::a+en1]")).or(refused400())),
+                // An IP-literal of RFC 3986 3.2.2 (optional to support): accepted, and passed on as it came.
+                row("Host IPvFuture", withHost("[v1.fe80::a+en1]"), forwarded(forwardedHost("[v1.fe80::a+en1]"))),
                 row("Host IDN in punycode", withHost("xn--bcher-kva.example"),
                         forwarded(forwardedHost("xn--bcher-kva.example"))),
                 row("no Host in HTTP/1.1", "GET " + TRADE + " HTTP/1.1\r\nX-API-Key: it-key\r\n\r\n", refusedClose()),
@@ -417,19 +404,22 @@ class FramingSuiteTest {
                 row("Expect: foo", PUT + "Expect: foo\r\nContent-Length: 5\r\n\r\nhello", refusedClose()),
                 row("HTTP/1.0 keep-alive", "GET " + TRADE + " HTTP/1.0\r\nHost: gw\r\nX-API-Key: it-key\r\n"
                         + "Connection: keep-alive\r\n\r\n", forwarded(answerHas("Connection", "keep-alive"))),
-                row("HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", refusedClose().or(closedSilently())),
-                row("HTTP/0.9 request", "GET " + TRADE + "\r\n", refusedClose().or(closedSilently())),
+                row("HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", refusedClose()),
+                row("HTTP/0.9 request", "GET " + TRADE + "\r\n", refusedClose()),
                 row("two requests in one write", GET + "\r\n" + "GET /v1/tasks/tsk_abcdefghij0123456789 HTTP/1.1\r\n"
                         + "Host: gw\r\nX-API-Key: it-key\r\n\r\n", forwarded(target(TRADE)).requests(2)),
                 row("two spaces after the method", "GET  " + TRADE + " HTTP/1.1\r\nHost: gw\r\nX-API-Key: it-key\r\n\r\n",
-                        refused400()),
-                // Methods are case-sensitive: "get" is an unknown method, which the contract has no operation for.
+                        refusedClose()),
+                // Not the stricter 400: methods are case-sensitive (RFC 9110 9.1), so "get" is a well-formed
+                // request with a method the path does not have, and the contract's answer to that is 405 with
+                // Allow. Safe: nothing is forwarded, and the request's framing is intact, so the connection
+                // goes on with the pipelined GET.
                 row("lower-case method", "get " + TRADE + " HTTP/1.1\r\nHost: gw\r\nX-API-Key: it-key\r\n\r\n",
-                        refused400().or(refused(405, "METHOD_NOT_ALLOWED", EITHER))),
+                        refused(405, "METHOD_NOT_ALLOWED", OPEN)),
                 row("version HTTP/1.1x", "GET " + TRADE + " HTTP/1.1x\r\nHost: gw\r\nX-API-Key: it-key\r\n\r\n",
-                        refused400()),
+                        refusedClose()),
                 row("version HTTP/2.0", "GET " + TRADE + " HTTP/2.0\r\nHost: gw\r\nX-API-Key: it-key\r\n\r\n",
-                        refused400()));
+                        refusedClose()));
     }
 
     // --- row checks --------------------------------------------------------------------------------------
@@ -535,9 +525,9 @@ class FramingSuiteTest {
     void request(RequestCase c) throws Exception {
         Observed o = observe(c);
         try {
-            Expect matched = verify(c, c.expect(), o);
+            verify(c, c.expect(), o);
             if (TRACE) {
-                System.out.println("[framing] " + c.name() + ": " + matched + o.describe());
+                System.out.println("[framing] " + c.name() + ": " + c.expect() + o.describe());
             }
         } catch (AssertionError e) {
             upstream.closeAll(); // whatever the row left in the gateway's pool goes with it
@@ -665,25 +655,7 @@ class FramingSuiteTest {
                 sentinelProblem);
     }
 
-    /** @return the expectation that held: {@code e} itself, or one of its alternatives */
-    private static Expect verify(RequestCase c, Expect e, Observed o) throws Exception {
-        try {
-            verifyOne(c, e, o);
-            return e;
-        } catch (AssertionError first) {
-            if (e.orElse() == null) {
-                throw first;
-            }
-            try {
-                return verify(c, e.orElse(), o);
-            } catch (AssertionError second) {
-                throw new AssertionError(first.getMessage() + "\n  (alternative " + e.orElse() + ": "
-                        + second.getMessage() + ")");
-            }
-        }
-    }
-
-    private static void verifyOne(RequestCase c, Expect e, Observed o) throws Exception {
+    private static void verify(RequestCase c, Expect e, Observed o) throws Exception {
         // The sentinel shows the gateway still serves, and ends what this row caused upstream.
         need(o.sentinel() != null, "the sentinel request never reached the upstream"
                 + (o.sentinelProblem() == null ? "" : " (" + o.sentinelProblem() + ")"));
@@ -704,12 +676,6 @@ class FramingSuiteTest {
             case FORWARDED -> verifyForwarded(c, e, o);
             case REFUSED -> verifyRefused(e, o);
             case REFUSED_MID_BODY -> verifyRefusedMidBody(e, o);
-            case CLOSED_SILENTLY -> {
-                need(o.problem() == null, o.problem());
-                need(o.answers().isEmpty(), "expected no answer, got " + statuses(o.answers()));
-                need(o.closed(), "expected the connection closed");
-                need(o.upstream().isEmpty(), "expected nothing forwarded");
-            }
             default -> throw new AssertionError(e.verdict());
         }
         for (Check check : e.checks()) {
@@ -752,9 +718,9 @@ class FramingSuiteTest {
         need(o.problem() == null, o.problem());
         need(!o.answers().isEmpty(), "expected the gateway's " + e.status() + ", the client got no answer");
         gatewayError(o.answers().get(0), e.status(), e.code());
-        boolean closed = o.closed() && o.answers().size() == 1;
-        if (e.conn() == CLOSED || (e.conn() == EITHER && closed)) {
-            need(closed, "expected the connection closed after the error, got " + statuses(o.answers())
+        if (e.conn() == CLOSED) {
+            need(o.closed() && o.answers().size() == 1, "expected the connection closed after the error, got "
+                    + statuses(o.answers())
                     + (o.closed() ? "" : " and an open connection"));
             need("close".equalsIgnoreCase(o.answers().get(0).header("Connection")),
                     "the error before the close lacks Connection: close");
