@@ -92,6 +92,13 @@ class FramingSuiteTest {
     static RawUpstream upstream;
     static Gateway gateway;
 
+    /**
+     * Both upstreams on {@link RawUpstream}. The response rows make it fail on purpose, so the breaker and
+     * outlier ejection are kept out of the way; health checks are TCP connections, kept rare so that the
+     * upstream's connections are the pool's. Short client timeouts bound what a failing row can wait for.
+     * (The leak guard applies to this class as to every class of the module: it is registered for
+     * automatic detection.)
+     */
     @BeforeAll
     static void start() throws Exception {
         upstream = new RawUpstream();
