@@ -8,16 +8,21 @@ package dev.gateway.codec;
  * characters are decoded, {@code .} segments removed. Anything that could make the gateway and an
  * upstream disagree about which resource is meant is refused: {@code ..} segments (raw or encoded),
  * an encoded {@code /} or {@code \} or NUL inside a segment, a raw backslash, control or non-ASCII
- * characters, a broken escape, a fragment. Absolute-form targets ({@code http://host/path}) are reduced
- * to their path.
+ * characters, a broken escape, a fragment. Absolute-form targets ({@code http://host/path}, RFC 9112
+ * §3.2.2) are reduced to their path, and their authority is kept: it, not the {@code Host} field, names
+ * the host the client asked for. An absolute-form target whose authority is empty, has userinfo or is not
+ * a valid {@code host[:port]} is refused, as are the asterisk and authority forms (RFC 9112 §3.2.3–3.2.4),
+ * which no operation of the gateway takes.
  */
 public final class RequestTarget {
     private final String path;
     private final String query;
+    private final String authority;
 
-    private RequestTarget(String path, String query) {
+    private RequestTarget(String path, String query, String authority) {
         this.path = path;
         this.query = query;
+        this.authority = authority;
     }
 
     /** The normalised path, always starting with {@code /}. */
@@ -30,18 +35,37 @@ public final class RequestTarget {
         return query;
     }
 
+    /**
+     * The authority of an absolute-form target ({@code host[:port]}, validated by {@link Authority}), or
+     * {@code null} for an origin-form one. When present it replaces the {@code Host} field (RFC 9112 §3.2.2).
+     */
+    public String authority() {
+        return authority;
+    }
+
     /** What to send upstream: the normalised path and the untouched query. */
     public String uri() {
         return query == null ? path : path + '?' + query;
     }
 
     /**
+     * Parses a request target as the request line carries it.
+     *
+     * @param uri the request-target of the request line (origin-form or absolute-form)
+     * @return the target, its path normalised
      * @throws InvalidRequestTargetException when the target is refused; its message says why
      */
     public static RequestTarget parse(String uri) {
         int start = 0;
+        String authority = null;
         if (!uri.startsWith("/")) {
-            start = absoluteFormPathStart(uri);
+            int authorityStart = absoluteFormAuthorityStart(uri);
+            start = authorityEnd(uri, authorityStart);
+            authority = uri.substring(authorityStart, start);
+            if (!Authority.isValid(authority)) {
+                throw new InvalidRequestTargetException(authority.indexOf('@') >= 0
+                        ? "userinfo in request target" : "invalid authority in request target");
+            }
         }
         if (uri.indexOf('#', start) >= 0) {
             throw new InvalidRequestTargetException("fragment in request target"); // never sent by a client
@@ -49,24 +73,45 @@ public final class RequestTarget {
         int queryAt = uri.indexOf('?', start);
         int pathEnd = queryAt < 0 ? uri.length() : queryAt;
         String query = queryAt < 0 ? null : uri.substring(queryAt + 1);
+        if (query != null && hasControlCharacter(query)) {
+            throw new InvalidRequestTargetException("invalid character in query");
+        }
         String path = start == 0 && pathEnd == uri.length() ? uri : uri.substring(start, pathEnd);
         if (path.isEmpty()) {
-            path = "/";
+            path = "/"; // absolute-form with an empty path: "http://h?q" is "/?q" (RFC 9112 §3.2.1)
         }
-        return new RequestTarget(normalizePath(path), query);
+        return new RequestTarget(normalizePath(path), query, authority);
     }
 
-    private static int absoluteFormPathStart(String uri) {
+    /** Controls, space and DEL are never part of a URI (RFC 3986 §2); forwarded raw they could end the request line. */
+    private static boolean hasControlCharacter(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c <= 0x20 || c == 0x7f) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Where the authority of an {@code http://} or {@code https://} target starts. */
+    private static int absoluteFormAuthorityStart(String uri) {
         int scheme = uri.indexOf("://");
         if (scheme <= 0 || !isHttpScheme(uri, scheme)) {
             throw new InvalidRequestTargetException("request target is not a path");
         }
-        int slash = uri.indexOf('/', scheme + 3);
-        int question = uri.indexOf('?', scheme + 3);
-        if (slash < 0 || (question >= 0 && question < slash)) {
-            throw new InvalidRequestTargetException("request target has no path");
+        return scheme + 3;
+    }
+
+    /** The authority ends at the first {@code /}, {@code ?} or {@code #} after it (RFC 3986 §3.2). */
+    private static int authorityEnd(String uri, int from) {
+        for (int i = from; i < uri.length(); i++) {
+            char c = uri.charAt(i);
+            if (c == '/' || c == '?' || c == '#') {
+                return i;
+            }
         }
-        return slash;
+        return uri.length();
     }
 
     private static boolean isHttpScheme(String uri, int end) {
@@ -171,7 +216,6 @@ public final class RequestTarget {
     }
 
     private static boolean isUnreserved(int c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                || c == '-' || c == '.' || c == '_' || c == '~';
+        return Authority.isUnreserved(c);
     }
 }

@@ -156,4 +156,52 @@ class HopByHopHeadersTest {
         HopByHopHeaders.strip(h);
         assertTrue(h.isEmpty());
     }
+
+    @Test
+    void connectionCannotWithdrawFramingRoutingOrWhatTheGatewaySets() {
+        HttpHeaders h = new DefaultHttpHeaders()
+                .add("Connection", "Content-Length, Transfer-Encoding, HOST, x-request-id, X-Forwarded-For")
+                .add("Connection", "x-forwarded-proto, X-Forwarded-Host, Forwarded, traceparent, tracestate")
+                .add("Connection", "X-Auth-Subject, x-auth-anything, connection, X-Custom")
+                .add("Content-Length", "103")
+                .add("Host", "h")
+                .add("X-Request-Id", "r")
+                .add("X-Forwarded-For", "1.2.3.4")
+                .add("X-Forwarded-Proto", "http")
+                .add("X-Forwarded-Host", "h")
+                .add("Forwarded", "for=1.2.3.4")
+                .add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+                .add("tracestate", "a=b")
+                .add("X-Auth-Subject", "root")
+                .add("X-Auth-Anything", "x")
+                .add("X-Custom", "gone");
+        HopByHopHeaders.stripNominated(h);
+        assertFalse(h.contains("X-Custom"));
+        for (String kept : List.of("Content-Length", "Host", "X-Request-Id", "X-Forwarded-For", "X-Forwarded-Proto",
+                "X-Forwarded-Host", "Forwarded", "traceparent", "tracestate", "X-Auth-Subject", "X-Auth-Anything",
+                "Connection")) {
+            assertTrue(h.contains(kept), kept);
+        }
+        HopByHopHeaders.strip(h);
+        assertFalse(h.contains("Connection"));
+        assertEquals("103", h.get("Content-Length"));
+    }
+
+    @Test
+    void trailersLoseHopByHopAndFieldsThatMustComeBeforeTheContent() {
+        HttpHeaders t = new DefaultHttpHeaders()
+                .add("Connection", "X-Secret")
+                .add("X-Secret", "1")
+                .add("Transfer-Encoding", "chunked")
+                .add("Content-Length", "5")
+                .add("Content-Type", "text/html")
+                .add("Host", "evil")
+                .add("Set-Cookie", "a=b")
+                .add("X-Request-Id", "forged")
+                .add("Keep-Alive", "timeout=1")
+                .add("Server-Timing", "db;dur=53")
+                .add("X-Checksum", "abc");
+        HopByHopHeaders.stripTrailers(t);
+        assertEquals(List.of("Server-Timing", "X-Checksum"), List.copyOf(t.names()));
+    }
 }

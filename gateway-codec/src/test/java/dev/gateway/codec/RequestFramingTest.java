@@ -88,4 +88,35 @@ class RequestFramingTest {
         assertEquals("unsupported transfer-encoding", RequestFraming.violation(
                 request(HttpVersion.HTTP_1_1, "Transfer-Encoding", "gzip, chunked")));
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"user:pw@evil.example", "a b", "evil.com/x?", "evil.com:99999", "[::1"})
+    void invalidHostIsRefused(String host) {
+        assertEquals("invalid host header", RequestFraming.violation(request(HttpVersion.HTTP_1_1, "Host", host)));
+        assertEquals("invalid host header", RequestFraming.violation(request(HttpVersion.HTTP_1_0, "Host", host)));
+    }
+
+    @Test
+    void emptyHostIsSound() {
+        assertNull(RequestFraming.violation(request(HttpVersion.HTTP_1_1, "Host", "")));
+    }
+
+    @Test
+    void versionsOtherThanOneZeroAndOneOneAreRefused() {
+        assertEquals("unsupported http version", RequestFraming.violation(
+                request(HttpVersion.valueOf("HTTP/1.2"), "Host", "h")));
+        assertEquals("unsupported http version", RequestFraming.violation(
+                request(HttpVersion.valueOf("HTTP/2.0"), "Host", "h")));
+    }
+
+    @Test
+    void decoderConfigIsStrict() {
+        var config = RequestFraming.decoderConfig(100, 200, 300);
+        assertEquals(100, config.getMaxInitialLineLength());
+        assertEquals(200, config.getMaxHeaderSize());
+        assertEquals(300, config.getMaxChunkSize());
+        assertEquals(true, config.isStrictLineParsing());
+        assertEquals(true, config.isUseRfc9112TransferEncoding());
+        assertEquals(false, config.isAllowDuplicateContentLengths());
+    }
 }

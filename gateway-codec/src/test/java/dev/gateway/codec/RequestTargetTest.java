@@ -223,7 +223,38 @@ class RequestTargetTest {
         assertNull(t.query());
         assertEquals("/p", t.uri());
         assertEquals("/v1/trades", RequestTarget.parse("Http://h/v1/trades").path());
-        assertEquals("/v1/trades", RequestTarget.parse("https://user@h:443/v1/trades").path());
+        assertEquals("h", RequestTarget.parse("Http://h/v1/trades").authority());
+    }
+
+    @Test
+    void absoluteFormKeepsItsAuthorityForTheForwardedHost() {
+        assertEquals("evil.example", RequestTarget.parse("http://evil.example/v1/trades").authority());
+        assertEquals("h:8443", RequestTarget.parse("https://h:8443/v1/trades?x=1").authority());
+        assertEquals("[::1]:80", RequestTarget.parse("http://[::1]:80/v1").authority());
+        assertNull(RequestTarget.parse("/v1/trades").authority());
+    }
+
+    @Test
+    void absoluteFormWithoutPathIsTheRoot() {
+        RequestTarget t = RequestTarget.parse("http://h?x=1");
+        assertEquals("/", t.path());
+        assertEquals("x=1", t.query());
+        assertEquals("/", RequestTarget.parse("http://h").path());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"https://user@h:443/v1/trades", "http://u:p@evil.example/v1", "http:///v1/trades",
+            "http://a b/v1", "http://h:99999/v1", "http://h:-1/v1", "http://h:/v1", "http://[::1/v1",
+            "http://ex%ample/v1", "http://h\\x/v1", "ftp://h/v1", "h:443", "*", "http:/h/v1"})
+    void absoluteFormWithABadAuthorityOrSchemeAndOtherFormsAreRejected(String uri) {
+        assertRejected(uri);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/v1/trades?a=b c", "/v1/trades?a=\u0000", "/v1/trades?a=\r\nX-Evil: 1",
+            "/v1/trades?a=\u007f", "/v1/trades?\t"})
+    void controlCharactersInTheQueryAreRejected(String uri) {
+        assertRejected(uri);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.gateway.core.pipeline;
 
+import dev.gateway.codec.RequestTarget;
 import dev.gateway.core.auth.Authenticator;
 import dev.gateway.core.auth.Principal;
 import dev.gateway.core.auth.Unauthenticated;
@@ -38,6 +39,7 @@ public class HeaderRewriteBenchmark {
     private static final AsciiString UPSTREAM = AsciiString.cached("10.0.0.7:9001");
     /** An authenticated caller, as every request to a secured operation has: three identity headers. */
     private static final Principal CALLER = caller();
+    private static final RequestTarget TARGET = RequestTarget.parse("/v1/trades");
 
     private static Principal caller() {
         AuthConfig auth = GatewayConfig.fromYaml("auth: {apiKeys: {desk-7: {"
@@ -58,7 +60,10 @@ public class HeaderRewriteBenchmark {
                 .set("content-type", "application/json").set("content-length", "212")
                 .set("authorization", "Bearer abc.def.ghi").set("idempotency-key", "k-0123456789")
                 .set("x-request-id", "01JD3ZQ4N8X5T7R2M9K6P1W0YB").set("connection", "keep-alive");
-        ForwardedHeaders.toUpstream(r, "/v1/trades", "10.1.2.3", UPSTREAM, CALLER);
+        Exchange ex = new Exchange("01JD3ZQ4N8X5T7R2M9K6P1W0YB", r, 212, true, true);
+        ex.target = TARGET;
+        ex.principal = CALLER;
+        ForwardedHeaders.toUpstream(ex, "10.1.2.3", UPSTREAM);
         return r;
     }
 

@@ -1,5 +1,6 @@
 package dev.gateway.core.pipeline;
 
+import dev.gateway.codec.RequestFraming;
 import dev.gateway.core.admin.Probes;
 import dev.gateway.core.auth.Authenticator;
 import dev.gateway.core.config.GatewayConfig.ClientLimits;
@@ -9,7 +10,6 @@ import dev.gateway.core.upstream.UpstreamPools;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.flow.FlowControlHandler;
 import io.prometheus.client.Counter;
@@ -60,10 +60,8 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         ExchangeStart exchanges = new ExchangeStart(state, timeouts, telemetry);
         ChannelPipeline p = ch.pipeline();
         p.addLast("timeouts", timeouts);
-        p.addLast("http", new HttpServerCodec(new HttpDecoderConfig()
-                .setMaxInitialLineLength(limits.maxRequestLineBytes())
-                .setMaxHeaderSize(limits.maxHeaderBytes())
-                .setMaxChunkSize(MAX_CHUNK_BYTES)));
+        p.addLast("http", new HttpServerCodec(RequestFraming.decoderConfig(limits.maxRequestLineBytes(),
+                limits.maxHeaderBytes(), MAX_CHUNK_BYTES)));
         // With reading paused, decoded messages wait here instead of racing into the handlers.
         p.addLast("flow", new FlowControlHandler());
         p.addLast("exchange", exchanges);

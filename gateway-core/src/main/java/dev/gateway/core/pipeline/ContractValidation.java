@@ -144,8 +144,7 @@ final class ContractValidation extends ChannelInboundHandlerAdapter {
             }
             heldBody.addComponent(true, content.content().retain());
             if (last) {
-                LastHttpContent end = (LastHttpContent) content;
-                bodyComplete(ctx, end);
+                bodyComplete(ctx);
             }
             content.release();
             return;
@@ -177,7 +176,7 @@ final class ContractValidation extends ChannelInboundHandlerAdapter {
     }
 
     /** The whole JSON body is in: parse it where it lies, check it, and forward it or answer 400. */
-    private void bodyComplete(ChannelHandlerContext ctx, LastHttpContent end) {
+    private void bodyComplete(ChannelHandlerContext ctx) {
         Exchange e = ex;
         HttpRequest request = heldRequest;
         CompositeByteBuf body = heldBody;
@@ -200,9 +199,7 @@ final class ContractValidation extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.fireChannelRead(request);
-        LastHttpContent whole = new DefaultLastHttpContent(body);
-        whole.trailingHeaders().set(end.trailingHeaders());
-        ctx.fireChannelRead(whole);
+        ctx.fireChannelRead(new DefaultLastHttpContent(body)); // (request trailers are never forwarded)
     }
 
     /** @return the body's JSON tree, or {@code null} for an empty body */

@@ -23,6 +23,15 @@ public final class Exchange {
     /** The request target as the client sent it, for the access log ({@code null} without a request). */
     final String rawUri;
     final long startNanos;
+    /** {@link #contentLength} of a chunked body. */
+    static final long CHUNKED = -1;
+    /** {@link #contentLength} of a request without {@code Content-Length} or {@code Transfer-Encoding}. */
+    static final long NO_BODY = -2;
+    /**
+     * The body's length as the decoder framed it: bytes, or {@link #CHUNKED}, or {@link #NO_BODY}. The
+     * upstream request is framed from this alone.
+     */
+    final long contentLength;
     /** The request announced a body (chunked or a non-zero Content-Length). */
     final boolean bodyExpected;
     /** Remaining body small enough to read and drop after an early answer, keeping the connection. */
@@ -66,9 +75,11 @@ public final class Exchange {
     /** The server span, when tracing is on. */
     Span span;
 
-    Exchange(String requestId, HttpRequest request, boolean bodyExpected, boolean bodyDiscardable) {
+    Exchange(String requestId, HttpRequest request, long contentLength, boolean bodyExpected,
+            boolean bodyDiscardable) {
         this.requestId = requestId;
         this.request = request;
+        this.contentLength = contentLength;
         this.rawUri = request == null ? null : request.uri();
         this.startNanos = System.nanoTime();
         this.bodyExpected = bodyExpected;

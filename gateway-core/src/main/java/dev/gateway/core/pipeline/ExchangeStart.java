@@ -2,6 +2,7 @@ package dev.gateway.core.pipeline;
 
 import dev.gateway.codec.ErrorCode;
 import dev.gateway.codec.ErrorResponses;
+import dev.gateway.codec.HopByHopHeaders;
 import dev.gateway.codec.RequestIds;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
@@ -114,16 +115,21 @@ public final class ExchangeStart extends ChannelDuplexHandler {
             spin();
         }
         HttpHeaders headers = request.headers();
+        // First, so that every stage reads the headers that will be forwarded; framing, host and what the
+        // gateway sets cannot be named.
+        HopByHopHeaders.stripNominated(headers);
         String id = headers.get(X_REQUEST_ID);
         if (id == null || !RequestIds.isAcceptable(id)) {
             id = RequestIds.newId();
             headers.set(X_REQUEST_ID, id);
         }
-        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
-        long length = chunked ? -1 : HttpUtil.getContentLength(request, 0L);
-        boolean bodyExpected = chunked || length > 0;
         boolean full = request instanceof LastHttpContent; // only decoder failures arrive whole
-        Exchange ex = new Exchange(id, request, bodyExpected && !full,
+        boolean chunked = !full && HttpUtil.isTransferEncodingChunked(request);
+        // How the decoder framed the body: the upstream request is framed from this, not from the headers.
+        long length = chunked ? Exchange.CHUNKED : full ? Exchange.NO_BODY
+                : HttpUtil.getContentLength(request, Exchange.NO_BODY);
+        boolean bodyExpected = chunked || length > 0;
+        Exchange ex = new Exchange(id, request, length, bodyExpected && !full,
                 !chunked && length <= DISCARDABLE_BODY_BYTES);
         current = ex;
         state.exchangeStarted();
@@ -148,11 +154,19 @@ public final class ExchangeStart extends ChannelDuplexHandler {
             content.release(); // stray content after a failed decode; the connection is closing
             return;
         }
+        if (content.decoderResult().isFailure()) {
+            bodyUnreadable(ctx, ex, content);
+            return;
+        }
         ex.bytesIn += content.content().readableBytes();
         boolean last = content instanceof LastHttpContent;
         if (last) {
             ex.requestComplete = true;
             timeouts.requestReceived();
+            HttpHeaders trailers = ((LastHttpContent) content).trailingHeaders();
+            if (!trailers.isEmpty()) {
+                trailers.clear(); // request trailers are never forwarded: nothing the client adds after the body counts
+            }
         }
         if (!ex.discardBody) {
             ctx.fireChannelRead(content);
@@ -161,6 +175,24 @@ public final class ExchangeStart extends ChannelDuplexHandler {
         content.release();
         if (last && ex.responseComplete) {
             end(ctx, ex); // the answer went out first; the body has now been read to its end
+        }
+    }
+
+    /**
+     * The decoder lost the body's framing (a bad chunk size, a broken trailer): nothing more of this
+     * connection can be read. A trip upstream under way is cut, so the upstream never takes half a body
+     * for a whole one; the client gets 400 if its answer has not begun, else the close.
+     */
+    private void bodyUnreadable(ChannelHandlerContext ctx, Exchange ex, HttpContent content) {
+        content.release();
+        ex.requestComplete = true;
+        ex.closeAfterResponse();
+        ex.abandonCall();
+        if (ex.responseStarted) {
+            ctx.close();
+        } else {
+            respond(ctx, ex, ErrorResponses.create(ctx.alloc(), ErrorCode.VALIDATION_FAILED,
+                    "malformed request: unreadable body framing", ex.requestId));
         }
     }
 
@@ -176,7 +208,7 @@ public final class ExchangeStart extends ChannelDuplexHandler {
             return;
         }
         if (ex == null) {
-            ex = new Exchange(RequestIds.newId(), null, false, false);
+            ex = new Exchange(RequestIds.newId(), null, Exchange.NO_BODY, false, false);
             current = ex;
             state.exchangeStarted();
         }

@@ -32,42 +32,75 @@ final class ForwardedHeaders {
 
     /**
      * Rewrites the client's request in place for the upstream: the gateway's own framing, no
-     * hop-by-hop headers, no credentials, no client-made identity headers, the forwarding trail, and
-     * {@code Host} set to the upstream's own host:port; then who the caller is, when it authenticated.
+     * hop-by-hop headers, no credentials, no client-made identity headers, the request id, the
+     * forwarding trail, and {@code Host} set to the upstream's own host:port; then who the caller is,
+     * when it authenticated. Everything the gateway decides is set after the client's headers are
+     * stripped, so nothing the client sent can remove or replace it.
      *
-     * @param caller the authenticated caller, or {@code null}
+     * <p>Framing follows what the decoder read (RFC 9112 §6): chunked stays chunked, a length is sent as
+     * the length, and a request without either goes without. {@code X-Forwarded-Host} is the target's
+     * authority for an absolute-form target (RFC 9112 §3.2.2), else the client's {@code Host}; lines of
+     * {@code X-Forwarded-For} are joined in order before the client's address is appended (RFC 9110 §5.3).
+     *
+     * @param ex the exchange whose request is rewritten: its id, target, framing and caller
+     * @param clientAddress the client's IP address
+     * @param upstreamHost the upstream endpoint's {@code host:port}
      */
-    static void toUpstream(HttpRequest request, String uri, CharSequence clientAddress, AsciiString upstreamHost,
-            Principal caller) {
+    static void toUpstream(Exchange ex, CharSequence clientAddress, AsciiString upstreamHost) {
+        HttpRequest request = ex.request;
         HttpHeaders h = request.headers();
-        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
-        String clientHost = h.get(HttpHeaderNames.HOST);
+        String forwardedHost = ex.target.authority() != null ? ex.target.authority() : h.get(HttpHeaderNames.HOST);
+        String forwardedFor = joined(h, X_FORWARDED_FOR);
         HopByHopHeaders.strip(h);
+        h.remove(HttpHeaderNames.CONTENT_LENGTH);
         h.remove(HttpHeaderNames.EXPECT); // answered by the gateway itself
         h.remove(HttpHeaderNames.AUTHORIZATION);
         h.remove(X_API_KEY);
         removeClientIdentity(h);
+        Principal caller = ex.principal;
         if (caller != null) {
             h.set(X_AUTH_SUBJECT, caller.subject());
             h.set(X_AUTH_SCOPES, caller.scopeHeader());
             h.set(X_AUTH_METHOD, caller.method());
         }
-
-        String forwardedFor = h.get(X_FORWARDED_FOR);
-        h.set(X_FORWARDED_FOR, forwardedFor == null || forwardedFor.isBlank()
-                ? clientAddress : forwardedFor + ", " + clientAddress);
+        h.set(ExchangeStart.X_REQUEST_ID, ex.requestId);
+        h.set(X_FORWARDED_FOR, forwardedFor == null ? clientAddress : forwardedFor + ", " + clientAddress);
         h.set(X_FORWARDED_PROTO, HTTP);
-        if (clientHost != null) {
-            h.set(X_FORWARDED_HOST, clientHost);
+        if (forwardedHost != null && !forwardedHost.isEmpty()) {
+            h.set(X_FORWARDED_HOST, forwardedHost);
         } else {
             h.remove(X_FORWARDED_HOST);
         }
         h.set(HttpHeaderNames.HOST, upstreamHost);
-        if (chunked) {
+        if (ex.contentLength == Exchange.CHUNKED) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        } else if (ex.contentLength >= 0) {
+            h.set(HttpHeaderNames.CONTENT_LENGTH, ex.contentLength);
         }
-        request.setUri(uri);
+        request.setUri(ex.target.uri());
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
+    }
+
+    /** All lines of a list field, joined with {@code ", "} in order; {@code null} when there are none with a value. */
+    private static String joined(HttpHeaders h, AsciiString name) {
+        String first = h.get(name);
+        if (first == null) {
+            return null;
+        }
+        List<String> all = h.getAll(name);
+        if (all.size() == 1) {
+            return first.isBlank() ? null : first;
+        }
+        StringBuilder b = new StringBuilder();
+        for (String line : all) {
+            if (!line.isBlank()) {
+                if (b.length() > 0) {
+                    b.append(", ");
+                }
+                b.append(line);
+            }
+        }
+        return b.length() == 0 ? null : b.toString();
     }
 
     /** {@code X-Auth-*} is the gateway's to send; whatever a client sent under that name goes. */
@@ -90,13 +123,17 @@ final class ForwardedHeaders {
 
     /**
      * Rewrites the upstream's response in place for the client: its headers unchanged but for
-     * hop-by-hop ones, and the gateway's own framing.
+     * hop-by-hop ones, the gateway's own HTTP version and framing. A length the decoder read stays; a
+     * body of any other framing (chunked, or delimited by the upstream's close) is sent chunked to an
+     * HTTP/1.1 client.
      *
+     * @param bodyAllowed the status allows a body ({@code 204} and {@code 304} do not, RFC 9110 §15.3.5, §15.4.5)
      * @return {@code false} when the body must be delimited by closing the connection (an HTTP/1.0
      *     client and a body of unknown length)
      */
     static boolean toClient(HttpResponse response, boolean clientSpeaks11, boolean bodyAllowed) {
         HopByHopHeaders.strip(response.headers());
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (!bodyAllowed || HttpUtil.isContentLengthSet(response)) {
             return true;
         }

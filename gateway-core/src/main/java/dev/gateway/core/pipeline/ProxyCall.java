@@ -12,6 +12,8 @@ import dev.gateway.core.upstream.UpstreamConnection;
 import dev.gateway.core.upstream.UpstreamListener;
 import dev.gateway.core.upstream.UpstreamPools.LoopPools;
 import dev.gateway.codec.ErrorDetail;
+import dev.gateway.codec.HopByHopHeaders;
+import dev.gateway.codec.ResponseFraming;
 import dev.gateway.core.observe.Tracing;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -121,8 +123,7 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
     }
 
     void start(HttpRequest request) {
-        ForwardedHeaders.toUpstream(request, ex.target.uri(), clientAddress, pool.endpoint().hostHeader(),
-                ex.principal);
+        ForwardedHeaders.toUpstream(ex, clientAddress, pool.endpoint().hostHeader());
         head = request;
         long now = System.nanoTime();
         forwardStartNanos = now;
@@ -401,6 +402,21 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
             return;
         }
         touch();
+        if (msg.decoderResult().isFailure() && !(msg instanceof HttpResponse && !responseStarted)) {
+            // The body's framing broke mid-response (a bad chunk, a bad trailer): the client must not take
+            // what it has for the whole answer.
+            ReferenceCountUtil.release(msg);
+            attemptEnded(Outcome.FAILED, "invalid_response");
+            if (responseStarted && heldHead == null) {
+                abort();
+            } else {
+                fail(ErrorCode.BAD_GATEWAY, "upstream answered with something that is not HTTP");
+            }
+            return;
+        }
+        if (msg instanceof LastHttpContent) {
+            HopByHopHeaders.stripTrailers(((LastHttpContent) msg).trailingHeaders());
+        }
         if (msg instanceof HttpResponse && !responseStarted) {
             if (!responseHead((HttpResponse) msg)) {
                 return;
@@ -493,6 +509,13 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
             ReferenceCountUtil.release(response);
             attemptEnded(Outcome.FAILED, "invalid_response");
             fail(ErrorCode.BAD_GATEWAY, "upstream answered with something that is not HTTP");
+            return false;
+        }
+        String framing = ResponseFraming.violation(response);
+        if (framing != null) {
+            ReferenceCountUtil.release(response);
+            attemptEnded(Outcome.FAILED, "invalid_response");
+            fail(ErrorCode.BAD_GATEWAY, "upstream response has an " + framing);
             return false;
         }
         HttpResponseStatus status = response.status();

@@ -5,7 +5,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
 import java.util.ArrayDeque;
 
 /**
@@ -39,7 +38,7 @@ public final class EndpointPool {
             @Override
             protected void initChannel(Channel ch) {
                 ch.pipeline().addLast("status-line", new StatusLineCheck());
-                ch.pipeline().addLast("http", new HttpClientCodec(8192, maxResponseHeaderBytes, 16384));
+                ch.pipeline().addLast("http", new UpstreamCodec(maxResponseHeaderBytes, 16384));
                 ch.pipeline().addLast("upstream", new UpstreamConnection(EndpointPool.this));
             }
         });

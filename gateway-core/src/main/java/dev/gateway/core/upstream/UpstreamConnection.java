@@ -15,6 +15,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private Channel channel;
     private UpstreamListener listener;
     private StatusLineCheck statusLine;
+    private UpstreamCodec codec;
     long idleSinceNanos;
     /** Served a request before this lease: a close before any answer may be the upstream's idle timeout. */
     boolean reused;
@@ -53,17 +54,21 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     /**
      * Gives the connection back. A connection whose exchange ended cleanly (whole request sent, whole
-     * response read, keep-alive) goes back to the pool; any other is closed.
+     * response read, keep-alive, and not a byte more than the response) goes back to the pool; any other
+     * is closed.
+     *
+     * @param reusable the leaseholder's verdict: the exchange on it ended cleanly
      */
     public void release(boolean reusable) {
         listener = null;
-        pool.release(this, reusable);
+        pool.release(this, reusable && codec.clean());
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         channel = ctx.channel();
         statusLine = ctx.pipeline().get(StatusLineCheck.class);
+        codec = ctx.pipeline().get(UpstreamCodec.class);
     }
 
     @Override
