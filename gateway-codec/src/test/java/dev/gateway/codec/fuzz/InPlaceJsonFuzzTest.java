@@ -55,8 +55,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *   <li>The failure itself may differ (message, exception class, which of several faults is named):
  *       only accepting or refusing, and the tree, are compared.
  *   <li>Known findings not fixed yet ({@link KnownFindings}: J1 lenient UTF-8, J2 extra byte order
- *       marks, J3 and J4 numbers cut short at the end) are not compared; every other check still runs on
- *       those inputs.
+ *       marks, J3 and J4 numbers cut short at the end, J5 an object's end right after a component
+ *       boundary) are not compared; every other check still runs on those inputs.
  * </ul>
  */
 @ExtendWith(LeakGuard.class)
@@ -93,9 +93,13 @@ class InPlaceJsonFuzzTest {
                 ByteBuf junk = component(alloc, direct).writeBytes(new byte[] {'[', '"', '\\'});
                 body.addComponent(true, junk);
             }
+            int[] cuts = new int[lengths.length];
             int from = 0;
             for (int i = 0; i <= lengths.length; i++) {
                 int to = i < lengths.length ? Math.min(from + lengths[i], json.length) : json.length;
+                if (i < lengths.length) {
+                    cuts[i] = to;
+                }
                 ByteBuf part = component(alloc, direct);
                 if (junkPerComponent) {
                     part.writeByte('}').readerIndex(1);
@@ -124,7 +128,7 @@ class InPlaceJsonFuzzTest {
             }
             Outcome expected = reference(json);
             if (actual == null || KnownFindings.lenientUtf8(json) || KnownFindings.extraByteOrderMark(json)
-                    || KnownFindings.truncatedNumberAtEnd(json)) {
+                    || KnownFindings.truncatedNumberAtEnd(json) || KnownFindings.objectEndAtCut(json, cuts)) {
                 return;
             }
             if (actual.accepted() != expected.accepted()) {

@@ -68,6 +68,54 @@ final class KnownFindings {
     }
 
     /**
+     * J5: when a component of the body ends right after an object's {@code :} or {@code ,} (white space
+     * aside) and the next starts with {@code }}, Jackson's non-blocking parser takes the {@code }} where
+     * it wants a value or a name: {@code {"p":|}} reads as {@code {"p":{}}} and {@code {"a":1,|}} as
+     * {@code {"a":1}}. A client chooses where its body is cut by when it sends the bytes.
+     *
+     * @param cuts where the components meet, as offsets into {@code json}
+     */
+    static boolean objectEndAtCut(byte[] json, int[] cuts) {
+        if (STRICT) {
+            return false;
+        }
+        for (int cut : cuts) {
+            int before = cut - 1;
+            while (before >= 0 && isJsonSpace(json[before])) {
+                before--;
+            }
+            int after = cut;
+            while (after < json.length && isJsonSpace(json[after])) {
+                after++;
+            }
+            if (before >= 0 && (json[before] == ':' || json[before] == ',') && after < json.length
+                    && json[after] == '}') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isJsonSpace(byte b) {
+        return b == ' ' || b == '\t' || b == '\r' || b == '\n';
+    }
+
+    /**
+     * F2: an obs-fold line with nothing but white space ({@code "X: v\r\n \r\n"}) leaves white space at
+     * the end of the field value ({@code "v "}): the decoder joins folded lines with a space and trims
+     * only the folded line. The gateway reads and forwards {@code "v "}; the upstream, which trims
+     * (RFC 9110 §5.5), reads {@code "v"}. For {@code Transfer-Encoding} the guard trims too, so the two
+     * agree on chunked; still, a value means one thing to the gateway and another upstream.
+     */
+    static boolean trailingWhitespace(String value) {
+        if (STRICT || value.isEmpty()) {
+            return false;
+        }
+        char last = value.charAt(value.length() - 1);
+        return last == ' ' || last == '\t';
+    }
+
+    /**
      * F1: the decoder reads a request target's bytes as ISO-8859-1, the encoder writes it as UTF-8,
      * and the guard lets bytes above 0x7F through in the query: a target holding one reaches the
      * upstream with other bytes than the client sent ({@code ?q=\xE9} becomes {@code ?q=\xC3\xA9}).

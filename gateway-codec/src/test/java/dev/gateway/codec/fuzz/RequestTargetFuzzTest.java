@@ -4,10 +4,15 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.gateway.codec.InvalidRequestTargetException;
 import dev.gateway.codec.RequestTarget;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 
 /**
  * {@link RequestTarget#parse} either refuses a target with {@link InvalidRequestTargetException} or
- * returns one the gateway can route and forward safely; any other exception is a bug.
+ * returns one the gateway can route and forward safely; any other exception is a bug. Safely: a path
+ * that starts with {@code /}, holds no {@code ..} or {@code .} segment, no raw or encoded {@code /},
+ * {@code \} or NUL inside a segment, only printable ASCII and no escaped unreserved character; the
+ * query passed on as it came, without controls; the authority of an absolute-form target and no other;
+ * and parsing what is forwarded ({@link RequestTarget#uri}) again gives the same path and query.
  *
  * <p>The input's bytes are read as UTF-8 (malformed sequences become U+FFFD), so a seed file is the
  * request target as text. Seeds: {@code RequestTargetFuzzTestInputs/parse/} beside this class.
@@ -40,6 +45,15 @@ class RequestTargetFuzzTest {
         if (query == null && uri.indexOf('?', uri.startsWith("/") ? 0 : uri.indexOf("://") + 3) >= 0) {
             throw new AssertionError("query lost: " + Printable.of(uri));
         }
+        // forwarded raw, a control character, space or DEL in the query could end the request line
+        if (query != null && query.chars().anyMatch(c -> c <= 0x20 || c == 0x7f)) {
+            throw new AssertionError("query holds a control character: " + Printable.of(uri));
+        }
+        why = authorityProblem(uri, target.authority());
+        if (why != null) {
+            throw new AssertionError(why + ": " + Printable.of(uri) + " gave authority "
+                    + (target.authority() == null ? "null" : Printable.of(target.authority())));
+        }
         // what goes upstream reads back the same: normalising is idempotent
         RequestTarget again;
         try {
@@ -48,10 +62,40 @@ class RequestTargetFuzzTest {
             throw new AssertionError("the forwarded target " + Printable.of(target.uri()) + " of "
                     + Printable.of(uri) + " is refused: " + e.getMessage());
         }
-        if (!again.path().equals(path) || !java.util.Objects.equals(again.query(), query)) {
+        if (!again.path().equals(path) || !Objects.equals(again.query(), query) || again.authority() != null) {
             throw new AssertionError("not idempotent: " + Printable.of(uri) + " -> " + Printable.of(target.uri())
                     + " -> " + Printable.of(again.uri()));
         }
+    }
+
+    /**
+     * An origin-form target has no authority; an absolute-form one has the non-empty {@code host[:port]}
+     * between its {@code ://} and the path, query or end, without userinfo, in printable ASCII.
+     *
+     * @return what is wrong, or {@code null}
+     */
+    static String authorityProblem(String uri, String authority) {
+        if (uri.startsWith("/")) {
+            return authority == null ? null : "origin-form target with an authority";
+        }
+        if (authority == null || authority.isEmpty()) {
+            return "absolute-form target without an authority";
+        }
+        int from = uri.indexOf("://") + 3;
+        int to = from;
+        while (to < uri.length() && "/?#".indexOf(uri.charAt(to)) < 0) {
+            to++;
+        }
+        if (!uri.substring(from, to).equals(authority)) {
+            return "authority is not the target's";
+        }
+        for (int i = 0; i < authority.length(); i++) {
+            char c = authority.charAt(i);
+            if (c <= 0x20 || c >= 0x7f || c == '@' || c == '\\') {
+                return "authority holds userinfo or a character no host name has";
+            }
+        }
+        return null;
     }
 
     /** @return what is wrong with a normalised path, or {@code null} */
