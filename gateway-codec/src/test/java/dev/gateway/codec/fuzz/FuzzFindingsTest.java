@@ -134,6 +134,30 @@ class FuzzFindingsTest {
     }
 
     /**
+     * J6: invalid UTF-8 in a field name is refused whatever names earlier bodies had. Jackson looks a
+     * name up by its bytes, the last partial group padded with 0xFF, before decoding it; InPlaceJson's
+     * factory is shared, so after one body with {@code "admin"} the bytes {@code admi FF FF FF n} are
+     * taken for {@code "admin"} unchecked.
+     */
+    @Disabled("J6, fix pending on main: a name padded with 0xFF bytes is read as a name seen before")
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "7b 22 61 64 6d 69 ff ff ff 6e 22 3a 31 7d",   // {"admi\xFF\xFF\xFFn":1} after {"admin":0}
+        "7b 22 ff 69 64 22 3a 31 7d",                   // {"\xFFid":1} after {"id":0}
+    })
+    void invalidNameIsRefusedAfterTheValidOneWasSeen(String hex) throws IOException {
+        byte[] attack = HexFormat.of().parseHex(hex.replace(" ", ""));
+        String name = new String(attack, StandardCharsets.ISO_8859_1).replace("\u00ff", "");
+        ByteBuf primer = Unpooled.copiedBuffer(name.replace(":1}", ":0}"), StandardCharsets.US_ASCII);
+        try (var parser = InPlaceJson.parser(primer)) {
+            TREES.readTree(parser); // a body with the valid name: the shared factory now knows it
+        } finally {
+            primer.release();
+        }
+        assertRefusedByInPlaceJson(hex);
+    }
+
+    /**
      * F2: an obs-fold line of white space only leaves white space at the end of the value; the gateway
      * would read and forward {@code "v "} where the upstream reads {@code "v"}. Such a request is refused,
      * or its values come without trailing white space.

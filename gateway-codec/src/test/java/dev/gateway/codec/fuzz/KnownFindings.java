@@ -101,6 +101,25 @@ final class KnownFindings {
     }
 
     /**
+     * J6: a field name whose bytes, padded the way Jackson pads a name's last partial four-byte group
+     * (with {@code 0xFF}, a byte UTF-8 never has), equal those of a name the shared factory has already
+     * seen is taken for that name without its bytes being decoded: once any body had {@code "admin"},
+     * {@code {"admi\xFF\xFF\xFFn":1}} reads as {@code {"admin":1}} instead of being refused. What a body
+     * means then depends on the bodies before it; the upstream never reads it as {@code "admin"}.
+     */
+    static boolean byteFF(byte[] json) {
+        if (STRICT) {
+            return false;
+        }
+        for (byte b : json) {
+            if (b == (byte) 0xff) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * F2: an obs-fold line with nothing but white space ({@code "X: v\r\n \r\n"}) leaves white space at
      * the end of the field value ({@code "v "}): the decoder joins folded lines with a space and trims
      * only the folded line. The gateway reads and forwards {@code "v "}; the upstream, which trims

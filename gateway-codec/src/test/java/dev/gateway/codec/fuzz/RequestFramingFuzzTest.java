@@ -1,5 +1,6 @@
 package dev.gateway.codec.fuzz;
 
+import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.gateway.codec.RequestFraming;
 import dev.gateway.testing.LeakGuard;
@@ -53,6 +54,11 @@ class RequestFramingFuzzTest {
     /** ClientChannelInitializer's bound on one body chunk. */
     static final int MAX_CHUNK_BYTES = 16 * 1024;
 
+    /**
+     * Words of the protocol, for the fuzzer's mutations. A file, not {@code @DictionaryEntries}: Jazzer
+     * writes an entry's CR or LF unescaped, which breaks libFuzzer's one-entry-a-line dictionary.
+     */
+    @DictionaryFile(resourcePath = "http.dict")
     @FuzzTest(maxDuration = "20s")
     void decode(byte[] input) {
         check(input);

@@ -1,5 +1,6 @@
 package dev.gateway.codec.fuzz;
 
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.gateway.codec.InvalidRequestTargetException;
 import dev.gateway.codec.RequestTarget;
@@ -19,6 +20,9 @@ import java.util.Objects;
  */
 class RequestTargetFuzzTest {
 
+    /** The pieces a target is made of, for the fuzzer's mutations. */
+    @DictionaryEntries({"%2e", "%2E", "%2f", "%5c", "%00", "%25", "..", "/./", "/../", "//", "?", "#", "http://", "HTTPS://",
+        "@", ":8080", "[::1]", "[v1.x]", "%7e"})
     @FuzzTest(maxDuration = "20s")
     void parse(byte[] input) {
         check(new String(input, StandardCharsets.UTF_8));
