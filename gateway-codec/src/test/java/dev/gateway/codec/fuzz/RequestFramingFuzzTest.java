@@ -69,7 +69,7 @@ class RequestFramingFuzzTest {
         return RequestFraming.decoderConfig(MAX_REQUEST_LINE_BYTES, MAX_HEADER_BYTES, MAX_CHUNK_BYTES);
     }
 
-    /** The invariants, for one input; also called by the plain regression tests. */
+    /** The invariants, for one input. */
     static void check(byte[] input) {
         TrackingAllocator alloc = new TrackingAllocator();
         List<Object> whole = new ArrayList<>();

@@ -28,7 +28,7 @@ class RequestTargetFuzzTest {
         check(new String(input, StandardCharsets.UTF_8));
     }
 
-    /** The invariants, for one target; also called by the plain regression tests. */
+    /** The invariants, for one target. */
     static void check(String uri) {
         RequestTarget target;
         try {
