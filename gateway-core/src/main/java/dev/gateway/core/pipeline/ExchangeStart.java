@@ -57,6 +57,11 @@ public final class ExchangeStart extends ChannelDuplexHandler {
     private ReadGate gate;
     private Exchange current;
     private HttpRequest pipelined;
+    /**
+     * An answer that closes the connection has been written: whatever the client sent after it (a
+     * pipelined request, bytes after a refused framing) is never read as a request.
+     */
+    private boolean closing;
 
     ExchangeStart(ServerState state, ConnectionTimeouts timeouts, Telemetry telemetry) {
         this.state = state;
@@ -94,6 +99,10 @@ public final class ExchangeStart extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing && current == null) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
         if (msg instanceof HttpRequest) {
             HttpRequest request = (HttpRequest) msg;
             if (current != null) {
@@ -123,7 +132,8 @@ public final class ExchangeStart extends ChannelDuplexHandler {
             id = RequestIds.newId();
             headers.set(X_REQUEST_ID, id);
         }
-        boolean full = request instanceof LastHttpContent; // only decoder failures arrive whole
+        // A head the decoder failed on is refused whole: its framing headers are not read (they may be what failed).
+        boolean full = request instanceof LastHttpContent || request.decoderResult().isFailure();
         boolean chunked = !full && HttpUtil.isTransferEncodingChunked(request);
         // How the decoder framed the body: the upstream request is framed from this, not from the headers.
         long length = chunked ? Exchange.CHUNKED : full ? Exchange.NO_BODY
@@ -134,8 +144,8 @@ public final class ExchangeStart extends ChannelDuplexHandler {
         current = ex;
         state.exchangeStarted();
         telemetry.started(ex, clientAddress, clientPort);
-        if (full) {
-            ex.requestComplete = true;
+        if (request instanceof LastHttpContent) {
+            ex.requestComplete = true; // (a head failed later keeps the linger: the client may still be sending)
         }
         timeouts.headersReceived(ex.bodyExpected);
         if (state.refusingRequests()) {
@@ -292,6 +302,7 @@ public final class ExchangeStart extends ChannelDuplexHandler {
         }
         ex.delivered = written;
         if (ex.closeAfterResponse) {
+            closing = true;
             end(ctx, ex);
             if (ex.requestComplete || !ctx.channel().isActive()) {
                 ctx.close();
