@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufUtil;
 import java.io.CharConversionException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -19,8 +20,8 @@ import java.nio.charset.StandardCharsets;
  * <p>The factory is strict where a gateway must be: duplicate keys are an error (two parsers could
  * disagree on which one counts), and nesting depth is bounded. The body must be UTF-8 as RFC 3629 defines
  * it (no overlong forms, no surrogates, nothing above U+10FFFF): it is checked whole before parsing, so
- * no byte sequence that is not UTF-8 can be read as a name or string the parser has seen before. A byte
- * order mark is refused (RFC 8259 §8.1: senders must not add one).
+ * no byte sequence that is not UTF-8 can be read as a name or string the parser has seen before. One
+ * leading byte order mark is skipped, as RFC 8259 §8.1 allows; a second is an error.
  *
  * <p>Jackson's non-blocking parser would read the NIO views without even that windowed copy, but it
  * misreads input split across views and at the end of input (a {@code }} after a view boundary taken
@@ -29,8 +30,6 @@ import java.nio.charset.StandardCharsets;
 public final class InPlaceJson {
     /** Deeper JSON than this is refused: no contract body needs it, and deep trees cost stack. */
     public static final int MAX_DEPTH = 128;
-    /** The message of the {@link CharConversionException} for a body that starts with a byte order mark. */
-    public static final String BYTE_ORDER_MARK = "byte order mark before the JSON text";
 
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -51,19 +50,13 @@ public final class InPlaceJson {
      *
      * @param body the JSON text, UTF-8
      * @return a parser positioned before the first token
-     * @throws CharConversionException when the body is not UTF-8 or starts with a byte order mark
+     * @throws CharConversionException when the body is not UTF-8
      * @throws IOException when the parser cannot be made
      */
     public static JsonParser parser(ByteBuf body) throws IOException {
-        int start = body.readerIndex();
-        int length = body.readableBytes();
-        if (length >= 3 && body.getUnsignedByte(start) == 0xEF && body.getUnsignedByte(start + 1) == 0xBB
-                && body.getUnsignedByte(start + 2) == 0xBF) {
-            throw new CharConversionException(BYTE_ORDER_MARK);
-        }
-        if (!ByteBufUtil.isText(body, start, length, StandardCharsets.UTF_8)) {
+        if (!ByteBufUtil.isText(body, body.readerIndex(), body.readableBytes(), StandardCharsets.UTF_8)) {
             throw new CharConversionException("invalid UTF-8");
         }
-        return FACTORY.createParser(new ByteBufInputStream(body.duplicate()));
+        return FACTORY.createParser((InputStream) new ByteBufInputStream(body.duplicate())); // (it is a DataInput too)
     }
 }

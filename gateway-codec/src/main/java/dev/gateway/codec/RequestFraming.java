@@ -21,7 +21,9 @@ import java.util.Map;
  * refuses transfer codings other than exactly {@code chunked} (§6.1, §6.3: the gateway cannot frame
  * them), {@code Transfer-Encoding} in HTTP/1.0 (§6.1), versions other than 1.0 and 1.1 (§2.3), an obs-fold
  * line of white space alone (§5.2), a missing or repeated {@code Host} in HTTP/1.1 and
- * a {@code Host} that is not a valid authority (§3.2).
+ * a {@code Host} that is not a valid, non-empty authority (§3.2; RFC 9110 §4.2.1), and a {@code Connection}
+ * naming more than {@link HopByHopHeaders#MAX_NOMINATED} options (removing each costs a pass over the
+ * headers).
  */
 public final class RequestFraming {
     private RequestFraming() {
@@ -73,8 +75,13 @@ public final class RequestFraming {
         if (hosts.size() > 1) {
             return "more than one host header";
         }
-        if (hosts.size() == 1 && !Authority.isValidHostField(hosts.get(0))) {
+        // Empty is a valid Host only for a target URI without authority (RFC 9112 §3.2), which an http URI
+        // never is: its host must not be empty (RFC 9110 §4.2.1).
+        if (hosts.size() == 1 && !Authority.isValid(hosts.get(0))) {
             return "invalid host header";
+        }
+        if (HopByHopHeaders.nominatedCount(headers) > HopByHopHeaders.MAX_NOMINATED) {
+            return "too many connection options";
         }
         return foldedValue(headers) ? "obs-fold with an empty line" : null;
     }

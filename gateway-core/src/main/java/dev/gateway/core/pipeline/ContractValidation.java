@@ -216,8 +216,7 @@ final class ContractValidation extends ChannelInboundHandlerAdapter {
         } catch (StreamConstraintsException c) {
             throw new MalformedBody("JSON nested deeper than " + InPlaceJson.MAX_DEPTH + " levels or too large");
         } catch (CharConversionException c) {
-            throw new MalformedBody(InPlaceJson.BYTE_ORDER_MARK.equals(c.getMessage())
-                    ? "request body starts with a byte order mark" : "request body is not valid UTF-8");
+            throw new MalformedBody("request body is not valid UTF-8");
         } catch (com.fasterxml.jackson.core.JsonParseException p) {
             String why = p.getOriginalMessage();
             if (why != null && why.contains("UTF-8")) {
