@@ -5,11 +5,10 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
-import io.netty.buffer.ByteBufUtil;
+import io.netty.util.ByteProcessor;
 import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 
 /**
  * JSON read out of a {@link ByteBuf} (a {@code CompositeByteBuf} of the decoder's own buffers included)
@@ -54,9 +53,66 @@ public final class InPlaceJson {
      * @throws IOException when the parser cannot be made
      */
     public static JsonParser parser(ByteBuf body) throws IOException {
-        if (!ByteBufUtil.isText(body, body.readerIndex(), body.readableBytes(), StandardCharsets.UTF_8)) {
+        Utf8Check utf8 = new Utf8Check();
+        if (body.forEachByte(utf8) >= 0 || !utf8.complete()) {
             throw new CharConversionException("invalid UTF-8");
         }
         return FACTORY.createParser((InputStream) new ByteBufInputStream(body.duplicate())); // (it is a DataInput too)
+    }
+
+    /**
+     * RFC 3629 UTF-8, byte by byte, as Unicode's table of well-formed sequences (The Unicode Standard,
+     * Table 3-7) has it: no overlong forms, no surrogates, nothing above U+10FFFF. Fed by
+     * {@link ByteBuf#forEachByte}, which walks a composite's components in place.
+     */
+    private static final class Utf8Check implements ByteProcessor {
+        /** Continuation bytes still wanted, and the range the next one must be in. */
+        private int need;
+        private int low = 0x80;
+        private int high = 0xBF;
+
+        @Override
+        public boolean process(byte b) {
+            int v = b & 0xFF;
+            if (need == 0) {
+                if (v < 0x80) {
+                    return true;
+                }
+                if (v >= 0xC2 && v <= 0xDF) {
+                    expect(1, 0x80, 0xBF);
+                } else if (v == 0xE0) {
+                    expect(2, 0xA0, 0xBF); // below A0 would be overlong
+                } else if (v == 0xED) {
+                    expect(2, 0x80, 0x9F); // above 9F would be a surrogate
+                } else if (v >= 0xE1 && v <= 0xEF) {
+                    expect(2, 0x80, 0xBF);
+                } else if (v == 0xF0) {
+                    expect(3, 0x90, 0xBF); // below 90 would be overlong
+                } else if (v >= 0xF1 && v <= 0xF3) {
+                    expect(3, 0x80, 0xBF);
+                } else if (v == 0xF4) {
+                    expect(3, 0x80, 0x8F); // above 8F would be past U+10FFFF
+                } else {
+                    return false; // 80-C1 as a lead byte, F5-FF
+                }
+                return true;
+            }
+            if (v < low || v > high) {
+                return false;
+            }
+            expect(need - 1, 0x80, 0xBF);
+            return true;
+        }
+
+        private void expect(int bytes, int low, int high) {
+            this.need = bytes;
+            this.low = low;
+            this.high = high;
+        }
+
+        /** No sequence cut short at the end. */
+        boolean complete() {
+            return need == 0;
+        }
     }
 }
