@@ -1,6 +1,7 @@
 package dev.gateway.codec;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.netty.buffer.ByteBuf;
@@ -50,18 +51,24 @@ public final class InPlaceJson {
      * @param body the JSON text, UTF-8
      * @return a parser positioned before the first token
      * @throws CharConversionException when the body is not UTF-8
+     * @throws JsonParseException when the body holds a NUL byte
      * @throws IOException when the parser cannot be made
      */
     public static JsonParser parser(ByteBuf body) throws IOException {
         Utf8Check utf8 = new Utf8Check();
         if (body.forEachByte(utf8) >= 0 || !utf8.complete()) {
+            if (utf8.nul) {
+                // Never JSON (not white space, and escaped inside strings, RFC 8259 §2, §7); and a NUL among the
+                // first bytes would make Jackson read the body as UTF-16 or UTF-32.
+                throw new JsonParseException(null, "NUL byte in the JSON text");
+            }
             throw new CharConversionException("invalid UTF-8");
         }
         return FACTORY.createParser((InputStream) new ByteBufInputStream(body.duplicate())); // (it is a DataInput too)
     }
 
     /**
-     * RFC 3629 UTF-8, byte by byte, as Unicode's table of well-formed sequences (The Unicode Standard,
+     * RFC 3629 UTF-8 without NUL, byte by byte, as Unicode's table of well-formed sequences (The Unicode Standard,
      * Table 3-7) has it: no overlong forms, no surrogates, nothing above U+10FFFF. Fed by
      * {@link ByteBuf#forEachByte}, which walks a composite's components in place.
      */
@@ -70,13 +77,16 @@ public final class InPlaceJson {
         private int need;
         private int low = 0x80;
         private int high = 0xBF;
+        /** Stopped at a NUL byte: UTF-8, but never JSON. */
+        boolean nul;
 
         @Override
         public boolean process(byte b) {
             int v = b & 0xFF;
             if (need == 0) {
                 if (v < 0x80) {
-                    return true;
+                    nul = v == 0;
+                    return !nul;
                 }
                 if (v >= 0xC2 && v <= 0xDF) {
                     expect(1, 0x80, 0xBF);

@@ -124,6 +124,16 @@ class FuzzFindingsTest {
     }
 
     /**
+     * J7: a NUL byte among the first bytes made Jackson's encoding detection read the body as UTF-16 or
+     * UTF-32 ({@code 00 32} is "2" in UTF-16BE), where every other parser refuses it; a NUL is never JSON.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"00 32", "32 00", "00 00 00 32", "7b 7d 00", "5b 22 00 22 5d"})
+    void nulIsRefusedWherever(String hex) {
+        assertRefusedByInPlaceJson(hex);
+    }
+
+    /**
      * J6: invalid UTF-8 in a field name is refused whatever names earlier bodies had. Jackson looks a
      * name up by its bytes, the last partial group padded with 0xFF, before decoding it; InPlaceJson's
      * factory is shared, so after one body with {@code "admin"} the bytes {@code admi FF FF FF n} are

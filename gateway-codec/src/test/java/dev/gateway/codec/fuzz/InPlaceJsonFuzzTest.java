@@ -55,6 +55,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *       {@code null}, the reference a missing node); ContractValidation does not parse an empty body.
  *   <li>The failure itself may differ (message, exception class, which of several faults is named):
  *       only accepting or refusing, and the tree, are compared.
+ *   <li>An escaped high surrogate not followed by an escaped low one ({@code "\\ud833x"}) in a field name:
+ *       InPlaceJson's stream parser refuses it where the reference, reading a {@code byte[]}, takes the lone
+ *       surrogate. Refusing is the safe side (RFC 8259 §8.2: such a name means different things to
+ *       different parsers).
  * </ul>
  */
 @ExtendWith(LeakGuard.class)
@@ -120,7 +124,7 @@ class InPlaceJsonFuzzTest {
                 throw new AssertionError("InPlaceJson moved the buffer's indexes or changed its count");
             }
             Outcome expected = reference(json);
-            if (actual.accepted() != expected.accepted()) {
+            if (actual.accepted() != expected.accepted() && !strictAboutSurrogates(actual, expected)) {
                 throw new AssertionError((actual.accepted() ? "accepted" : "refused") + " by InPlaceJson ("
                         + actual + ") but " + (expected.accepted() ? "accepted" : "refused") + " by the reference ("
                         + expected + "): " + Printable.of(json) + " in parts " + Arrays.toString(lengths));
@@ -140,6 +144,10 @@ class InPlaceJsonFuzzTest {
     }
 
     /** What came of parsing: a tree, or why there was none. */
+    private static boolean strictAboutSurrogates(Outcome actual, Outcome expected) {
+        return !actual.accepted() && expected.accepted() && actual.refusal.contains("surrogate");
+    }
+
     record Outcome(JsonNode tree, String refusal) {
         boolean accepted() {
             return tree != null;
