@@ -37,18 +37,66 @@ final class KnownFindings {
     }
 
     /**
-     * J2: InPlaceJson skips any number of byte order marks before the value ({@code EF BB BF EF BB BF
-     * 7B 7D} is {@code {}}); Jackson's ordinary parser skips one.
+     * J2: InPlaceJson skips a byte order mark anywhere among the white space before the value: several
+     * ({@code EF BB BF EF BB BF 7B 7D} is {@code {}}), or one after white space when the body's components
+     * meet between them ({@code " " | EF BB BF 7B 7D}). Jackson's ordinary parser skips one, at the very
+     * start.
      */
     static boolean extraByteOrderMark(byte[] json) {
         if (STRICT) {
             return false;
         }
-        return json.length >= 6 && isBom(json, 0) && isBom(json, 3);
+        int i = 0;
+        while (i < json.length) {
+            if (isBom(json, i)) {
+                if (i > 0) {
+                    return true;
+                }
+                i += 3;
+            } else if (isJsonSpace(json[i])) {
+                i++;
+            } else {
+                break;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * J8: a byte order mark that ends a component of the body, followed by white space in the next
+     * ({@code EF BB BF | " " | 7B 7D}), makes Jackson's non-blocking parser throw
+     * {@code RuntimeException("Internal error: this code path should never get executed")}, not the
+     * parser's {@code IOException}: ContractValidation then neither answers nor releases the body.
+     *
+     * @param cuts where the components meet, as offsets into {@code json}
+     */
+    static boolean byteOrderMarkBeforeCut(byte[] json, int[] cuts) {
+        if (STRICT) {
+            return false;
+        }
+        int i = 0;
+        boolean bom = false;
+        while (i < json.length) {
+            if (isBom(json, i)) {
+                bom = true;
+                i += 3;
+            } else if (isJsonSpace(json[i])) {
+                i++;
+            } else {
+                break;
+            }
+        }
+        for (int cut : cuts) {
+            if (bom && cut > 0 && cut <= i) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isBom(byte[] b, int at) {
-        return (b[at] & 0xff) == 0xef && (b[at + 1] & 0xff) == 0xbb && (b[at + 2] & 0xff) == 0xbf;
+        return at + 3 <= b.length && (b[at] & 0xff) == 0xef && (b[at + 1] & 0xff) == 0xbb
+                && (b[at + 2] & 0xff) == 0xbf;
     }
 
     /**
