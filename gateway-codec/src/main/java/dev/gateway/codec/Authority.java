@@ -13,16 +13,6 @@ public final class Authority {
     }
 
     /**
-     * Whether a {@code Host} field value is valid (RFC 9112 §3.2): empty (a target URI without authority)
-     * or a non-empty host with an optional port.
-     *
-     * @param value the field value, OWS already trimmed by the decoder
-     */
-    public static boolean isValidHostField(CharSequence value) {
-        return value.length() == 0 || isValid(value);
-    }
-
-    /**
      * Whether {@code value} is a valid, non-empty {@code host [":" port]} (RFC 3986 §3.2.2–3.2.3; an
      * {@code http} URI's host must not be empty, RFC 9110 §4.2.1).
      */

@@ -14,7 +14,8 @@ import java.util.List;
  * the sender itself may withdraw: a name that frames or routes the message ({@code Content-Length},
  * {@code Transfer-Encoding}, {@code Host}) or that the gateway sets ({@code X-Request-Id},
  * {@code X-Forwarded-*}, {@code X-Auth-*}, {@code traceparent}, {@code tracestate}) is ignored in it, so no
- * client can strip the framing or the identity the gateway decided.
+ * client can strip the framing or the identity the gateway decided. At most {@link #MAX_NOMINATED} names
+ * are honoured: removing each is a pass over the headers, and a message naming more is refused.
  */
 public final class HopByHopHeaders {
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
@@ -31,7 +32,7 @@ public final class HopByHopHeaders {
     /** Names a {@code Connection} header cannot withdraw: framing, routing, and what the gateway sets. */
     private static final String[] NEVER_NOMINATED = {
         "connection", "content-length", "transfer-encoding", "host", "x-request-id", "x-forwarded-for", "x-forwarded-proto",
-        "x-forwarded-host", "forwarded", "traceparent", "tracestate",
+        "x-forwarded-host", "traceparent", "tracestate",
     };
     private static final String GATEWAY_PREFIX = "x-auth-";
     /**
@@ -47,7 +48,39 @@ public final class HopByHopHeaders {
         AsciiString.cached("x-request-id"),
     };
 
+    /**
+     * Most options a {@code Connection} header may name: real clients name one or two, and each name
+     * costs a removal over every header, so more is refused where the message comes in.
+     */
+    public static final int MAX_NOMINATED = 32;
+
     private HopByHopHeaders() {
+    }
+
+    /**
+     * Counts the options all {@code Connection} lines name (empty list elements aside).
+     *
+     * @param headers a message's headers
+     * @return the number of comma-separated names
+     */
+    public static int nominatedCount(HttpHeaders headers) {
+        if (!headers.contains(HttpHeaderNames.CONNECTION)) {
+            return 0;
+        }
+        int count = 0;
+        for (String line : headers.getAll(HttpHeaderNames.CONNECTION)) {
+            boolean inName = false;
+            for (int i = 0; i < line.length(); i++) {
+                char c = line.charAt(i);
+                if (c == ',') {
+                    inName = false;
+                } else if (c != ' ' && c != '\t' && !inName) {
+                    inName = true;
+                    count++;
+                }
+            }
+        }
+        return count;
     }
 
     /**
@@ -75,8 +108,9 @@ public final class HopByHopHeaders {
             return;
         }
         List<String> lines = headers.getAll(HttpHeaderNames.CONNECTION); // a copy: removing while iterating is not safe
-        for (int i = 0; i < lines.size(); i++) {
-            removeNamed(headers, lines.get(i));
+        int budget = MAX_NOMINATED; // (a message naming more is refused; this only bounds the work)
+        for (int i = 0; i < lines.size() && budget > 0; i++) {
+            budget = removeNamed(headers, lines.get(i), budget);
         }
     }
 
@@ -96,18 +130,23 @@ public final class HopByHopHeaders {
         }
     }
 
-    private static void removeNamed(HttpHeaders headers, String tokens) {
+    /** @return what is left of the budget of names */
+    private static int removeNamed(HttpHeaders headers, String tokens, int budget) {
         int start = 0;
         int n = tokens.length();
-        while (start < n) {
+        while (start < n && budget > 0) {
             int comma = tokens.indexOf(',', start);
             int end = comma < 0 ? n : comma;
             String name = tokens.substring(start, end).trim();
-            if (!name.isEmpty() && mayBeNominated(name)) {
-                headers.remove(name);
+            if (!name.isEmpty()) {
+                budget--;
+                if (mayBeNominated(name)) {
+                    headers.remove(name);
+                }
             }
             start = end + 1;
         }
+        return budget;
     }
 
     private static boolean mayBeNominated(String name) {

@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * How a client's request is framed, and the checks that close the doors to request smuggling beyond
@@ -18,8 +19,11 @@ import java.util.List;
  * §5.5), {@code Content-Length} with {@code Transfer-Encoding} refused (§6.1), two {@code Content-Length}s
  * refused (§6.3), chunk sizes and extensions strictly read (§7.1). On top of that {@link #violation}
  * refuses transfer codings other than exactly {@code chunked} (§6.1, §6.3: the gateway cannot frame
- * them), {@code Transfer-Encoding} in HTTP/1.0 (§6.1), versions other than 1.0 and 1.1 (§2.3), a missing or repeated {@code Host} in HTTP/1.1 and
- * a {@code Host} that is not a valid authority (§3.2).
+ * them), {@code Transfer-Encoding} in HTTP/1.0 (§6.1), versions other than 1.0 and 1.1 (§2.3), an obs-fold
+ * line of white space alone (§5.2), a missing or repeated {@code Host} in HTTP/1.1 and
+ * a {@code Host} that is not a valid, non-empty authority (§3.2; RFC 9110 §4.2.1), and a {@code Connection}
+ * naming more than {@link HopByHopHeaders#MAX_NOMINATED} options (removing each costs a pass over the
+ * headers).
  */
 public final class RequestFraming {
     private RequestFraming() {
@@ -65,16 +69,37 @@ public final class RequestFraming {
             }
         }
         List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
-        if (hosts.isEmpty()) {
-            return version.equals(HttpVersion.HTTP_1_1) ? "missing host header" : null;
+        if (hosts.isEmpty() && version.equals(HttpVersion.HTTP_1_1)) {
+            return "missing host header";
         }
         if (hosts.size() > 1) {
             return "more than one host header";
         }
-        if (!Authority.isValidHostField(hosts.get(0))) {
+        // Empty is a valid Host only for a target URI without authority (RFC 9112 §3.2), which an http URI
+        // never is: its host must not be empty (RFC 9110 §4.2.1).
+        if (hosts.size() == 1 && !Authority.isValid(hosts.get(0))) {
             return "invalid host header";
         }
-        return null;
+        if (HopByHopHeaders.nominatedCount(headers) > HopByHopHeaders.MAX_NOMINATED) {
+            return "too many connection options";
+        }
+        return foldedValue(headers) ? "obs-fold with an empty line" : null;
+    }
+
+    /**
+     * Whether a field value ends in white space: the decoder trims values, so only an obs-fold line of
+     * white space alone (joined as a space) leaves any. The gateway would read such a value differently
+     * from a recipient that trims it; RFC 9112 §5.2 allows refusing obs-fold with 400.
+     */
+    private static boolean foldedValue(HttpHeaders headers) {
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+            CharSequence value = it.next().getValue();
+            int n = value.length();
+            if (n > 0 && (value.charAt(n - 1) == ' ' || value.charAt(n - 1) == '\t')) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether the header has more than one line (without building a list of them). */

@@ -73,7 +73,7 @@ public final class RequestTarget {
         int queryAt = uri.indexOf('?', start);
         int pathEnd = queryAt < 0 ? uri.length() : queryAt;
         String query = queryAt < 0 ? null : uri.substring(queryAt + 1);
-        if (query != null && hasControlCharacter(query)) {
+        if (query != null && hasInvalidCharacter(query)) {
             throw new InvalidRequestTargetException("invalid character in query");
         }
         String path = start == 0 && pathEnd == uri.length() ? uri : uri.substring(start, pathEnd);
@@ -83,11 +83,14 @@ public final class RequestTarget {
         return new RequestTarget(normalizePath(path), query, authority);
     }
 
-    /** Controls, space and DEL are never part of a URI (RFC 3986 §2); forwarded raw they could end the request line. */
-    private static boolean hasControlCharacter(String s) {
+    /**
+     * Controls, space, DEL and non-ASCII are never part of a URI (RFC 3986 §2): forwarded raw, a control
+     * could end the request line, and a byte above 0x7F would reach the upstream re-encoded.
+     */
+    private static boolean hasInvalidCharacter(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c <= 0x20 || c == 0x7f) {
+            if (c <= 0x20 || c >= 0x7f) {
                 return true;
             }
         }

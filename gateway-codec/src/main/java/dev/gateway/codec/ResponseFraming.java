@@ -24,6 +24,9 @@ public final class ResponseFraming {
             // the gateway's own framing names only chunked (RFC 9112 §6.1).
             return "unsupported transfer-encoding";
         }
+        if (HopByHopHeaders.nominatedCount(response.headers()) > HopByHopHeaders.MAX_NOMINATED) {
+            return "connection header with too many options";
+        }
         return null;
     }
 }

@@ -15,7 +15,6 @@ class AuthorityTest {
             "xn--bcher-kva.example", "a-b_c~d.e", "%41bc", "sub!$&'()*+,;=delims", "999.999.999.999"})
     void validAuthoritiesAreAccepted(String value) {
         assertTrue(Authority.isValid(value), value);
-        assertTrue(Authority.isValidHostField(value), value);
     }
 
     @ParameterizedTest
@@ -26,12 +25,10 @@ class AuthorityTest {
             "h<x>", "h[1]", "h{1}", "h|x", "h^x", "h`x"})
     void invalidAuthoritiesAreRefused(String value) {
         assertFalse(Authority.isValid(value), value);
-        assertFalse(Authority.isValidHostField(value), value);
     }
 
     @Test
-    void anEmptyHostFieldIsValidButAnEmptyAuthorityIsNot() {
-        assertTrue(Authority.isValidHostField("")); // RFC 9112 §3.2: a target URI without authority
-        assertFalse(Authority.isValid(""));
+    void anEmptyAuthorityIsNot() {
+        assertFalse(Authority.isValid("")); // an http URI's host must not be empty (RFC 9110 §4.2.1)
     }
 }

@@ -354,8 +354,9 @@ class FramingSuiteTest {
                         + "x-auth-whatever: 1\r\n\r\n", forwarded(lacks("x-auth-whatever"))),
                 row("two Host fields", "GET " + TRADE + " HTTP/1.1\r\nHost: gw\r\nHost: evil.example\r\n"
                         + "X-API-Key: it-key\r\n\r\n", refusedClose()),
+                // Two lines are one list ("first-id, second-id"), no acceptable id: a new one, as the legacy gateway.
                 row("two X-Request-Id fields", GET + "X-Request-Id: first-id\r\nX-Request-Id: second-id\r\n\r\n",
-                        forwarded()),
+                        forwarded(newRequestId("first-id", "second-id"))),
 
                 // --- request-target forms -------------------------------------------------------------------
                 row("absolute-form", "GET http://evil.example" + TRADE + " HTTP/1.1\r\nHost: a\r\nX-API-Key: it-key\r\n\r\n",
@@ -445,6 +446,14 @@ class FramingSuiteTest {
     static Check has(String name, String value) {
         return o -> need(List.of(value).equals(o.up().all(name)),
                 "upstream '" + name + "' should be [" + value + "], was " + o.up().all(name));
+    }
+
+    /** The gateway made its own id: none of the client's reached the upstream. */
+    static Check newRequestId(String... clients) {
+        return o -> {
+            String id = o.up().only("X-Request-Id");
+            need(id != null && !List.of(clients).contains(id), "upstream X-Request-Id should be new, was " + id);
+        };
     }
 
     static Check lacks(String... names) {
@@ -571,6 +580,9 @@ class FramingSuiteTest {
         String pipeTarget = "/v1/trades/" + tradeId('p', n);
         String sentinelTarget = "/v1/trades/" + tradeId('s', n);
         String pipelined = get(pipeTarget);
+        // A request the last row left half-sent is recorded when the gateway closes its connection: wait for
+        // that, so it is not taken for this row's.
+        upstream.awaitQuiet(Duration.ofSeconds(3));
         upstream.received.clear();
 
         List<Response> interim = new ArrayList<>();

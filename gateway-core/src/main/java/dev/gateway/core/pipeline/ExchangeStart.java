@@ -24,6 +24,7 @@ import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 
 
@@ -128,7 +129,8 @@ public final class ExchangeStart extends ChannelDuplexHandler {
         // gateway sets cannot be named.
         HopByHopHeaders.stripNominated(headers);
         String id = headers.get(X_REQUEST_ID);
-        if (id == null || !RequestIds.isAcceptable(id)) {
+        // Two lines read as one list ("a, b"), which is no acceptable id: a new one, as the legacy gateway made.
+        if (id == null || !RequestIds.isAcceptable(id) || repeated(headers)) {
             id = RequestIds.newId();
             headers.set(X_REQUEST_ID, id);
         }
@@ -374,6 +376,12 @@ public final class ExchangeStart extends ChannelDuplexHandler {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         ctx.close(); // I/O errors on the client socket (resets): nothing to answer
+    }
+
+    private static boolean repeated(HttpHeaders headers) {
+        Iterator<String> ids = headers.valueStringIterator(X_REQUEST_ID);
+        ids.next();
+        return ids.hasNext();
     }
 
     private static void spin() {

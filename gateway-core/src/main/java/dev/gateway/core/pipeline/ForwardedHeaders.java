@@ -25,6 +25,13 @@ final class ForwardedHeaders {
     static final AsciiString X_AUTH_SCOPES = AsciiString.cached("x-auth-scopes");
     static final AsciiString X_AUTH_METHOD = AsciiString.cached("x-auth-method");
     private static final AsciiString X_AUTH_PREFIX = AsciiString.cached("x-auth-");
+    private static final AsciiString X_FORWARDED_PREFIX = AsciiString.cached("x-forwarded-");
+    /** Names the gateway sets or strips, whose {@code _} spellings a client must not slip past it. */
+    private static final AsciiString[] OWNED = {
+        AsciiString.cached("x-request-id"), X_API_KEY, HttpHeaderNames.CONTENT_LENGTH,
+        HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.HOST, HttpHeaderNames.PROXY_AUTHORIZATION,
+        AsciiString.cached("proxy-connection"), HttpHeaderNames.KEEP_ALIVE,
+    };
     private static final AsciiString HTTP = AsciiString.cached("http");
 
     private ForwardedHeaders() {
@@ -103,13 +110,17 @@ final class ForwardedHeaders {
         return b.length() == 0 ? null : b.toString();
     }
 
-    /** {@code X-Auth-*} is the gateway's to send; whatever a client sent under that name goes. */
+    /**
+     * {@code X-Auth-*} is the gateway's to send: whatever a client sent under that name goes. So do names
+     * spelled with {@code _} for {@code -} that read as one the gateway owns or strips ({@code X_Auth_Subject},
+     * {@code X_Forwarded_For}, {@code X_API_Key}, {@code Content_Length}, ...): CGI-style servers (WSGI, PHP,
+     * Rack) map both spellings to one variable, where the client's could join or beat the gateway's.
+     */
     private static void removeClientIdentity(HttpHeaders h) {
         List<CharSequence> found = null;
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
             CharSequence name = it.next().getKey();
-            if (name.length() > X_AUTH_PREFIX.length()
-                    && AsciiString.regionMatches(name, true, 0, X_AUTH_PREFIX, 0, X_AUTH_PREFIX.length())) {
+            if (startsWithIgnoreCase(name, X_AUTH_PREFIX) || (AsciiString.indexOf(name, '_', 0) >= 0 && ownedLookAlike(name))) {
                 if (found == null) {
                     found = new ArrayList<>(2);
                 }
@@ -119,6 +130,23 @@ final class ForwardedHeaders {
         if (found != null) {
             found.forEach(h::remove);
         }
+    }
+
+    private static boolean startsWithIgnoreCase(CharSequence name, AsciiString prefix) {
+        return name.length() >= prefix.length() && AsciiString.regionMatches(name, true, 0, prefix, 0, prefix.length());
+    }
+
+    private static boolean ownedLookAlike(CharSequence name) {
+        AsciiString dashed = new AsciiString(name.toString().replace('_', '-'));
+        if (startsWithIgnoreCase(dashed, X_AUTH_PREFIX) || startsWithIgnoreCase(dashed, X_FORWARDED_PREFIX)) {
+            return true;
+        }
+        for (AsciiString owned : OWNED) {
+            if (owned.contentEqualsIgnoreCase(dashed)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

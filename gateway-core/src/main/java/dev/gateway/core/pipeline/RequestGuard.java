@@ -39,8 +39,7 @@ final class RequestGuard extends RequestStage {
             ex.reject(ctx, ErrorCode.VALIDATION_FAILED, "malformed request: " + framing);
             return;
         }
-        String expect = request.headers().get(HttpHeaderNames.EXPECT);
-        if (expect != null && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
+        if (request.headers().contains(HttpHeaderNames.EXPECT) && !onlyContinueExpected(request)) {
             ReferenceCountUtil.release(request);
             ex.closeAfterResponse();
             ex.reject(ctx, ErrorCode.VALIDATION_FAILED, "unsupported expectation");
@@ -54,6 +53,18 @@ final class RequestGuard extends RequestStage {
             return;
         }
         ctx.fireChannelRead(request);
+    }
+
+    /** Every {@code Expect} line, every element of it, is {@code 100-continue} (RFC 9110 §10.1.1). */
+    private static boolean onlyContinueExpected(HttpRequest request) {
+        for (String line : request.headers().getAll(HttpHeaderNames.EXPECT)) {
+            for (String element : line.split(",", -1)) {
+                if (!HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(element.trim())) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private static ErrorCode codeFor(Throwable cause) {
