@@ -23,11 +23,16 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** What the fuzz tests found, each minimised to a plain test of the behaviour wanted. */
+/**
+ * What the fuzz tests found, each minimised to a plain test of the behaviour wanted. A test whose fix
+ * has not landed yet is disabled, and the fuzz tests step around its inputs ({@link KnownFindings});
+ * when the fix is in, enable the test and drop the predicate.
+ */
 @ExtendWith(LeakGuard.class)
 class FuzzFindingsTest {
     /** Binds InPlaceJson's tokens to a tree as ContractValidation does. */
@@ -171,6 +176,24 @@ class FuzzFindingsTest {
         } finally {
             body.release();
         }
+    }
+
+    /**
+     * J9: the body is UTF-8, so a NUL among its first bytes makes it JSON in no encoding the gateway
+     * reads; Jackson's encoding detection instead reads it as UTF-16 or UTF-32, and the body the gateway
+     * validated as {@code {"qty":1}} goes upstream as bytes that are no JSON in UTF-8.
+     */
+    @Disabled("J9, fix pending on main: a body with a NUL among its first four bytes is read as UTF-16 or UTF-32")
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "00 30",                                                  // 0 in UTF-16BE
+        "00 7b 00 7d",                                            // {} in UTF-16BE
+        "7b 00 7d 00",                                            // {} in UTF-16LE
+        "00 00 00 7b 00 00 00 7d",                                // {} in UTF-32BE
+        "00 7b 00 22 00 71 00 74 00 79 00 22 00 3a 00 31 00 7d",  // {"qty":1} in UTF-16BE
+    })
+    void bodyInUtf16OrUtf32IsRefused(String hex) {
+        assertRefusedByInPlaceJson(hex);
     }
 
     /**
