@@ -42,12 +42,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * A seed starting {@code "0"} is one heap component with a junk byte before it; seeds:
  * {@code InPlaceJsonFuzzTestInputs/parse/} beside this class.
  *
- * <p>The reference reads the bytes as Jackson's byte-source parser would, with strict UTF-8: one
- * leading byte order mark is skipped (as Jackson's encoding detection does), the rest is decoded with a
- * decoder that refuses malformed input, and the text is parsed. It departs from {@code readTree(byte[])}
- * in one way on purpose: Jackson's detection would read bytes with a NUL among the first four as
- * UTF-16 or UTF-32 ({@code 00 7B 00 7D} as {@code {}}); InPlaceJson reads UTF-8 only, and so does the
- * reference.
+ * <p>The reference is {@code readTree(byte[])} on the same bytes, after two checks of its own: the
+ * bytes (but for one leading byte order mark, which Jackson skips) must be strict UTF-8, as Jackson's
+ * own UTF-8 decoding is not (overlong forms pass it); and a NUL byte, never part of JSON text, is
+ * refused up front, as it would make Jackson's encoding detection read the bytes as UTF-16 or UTF-32
+ * ({@code 00 7B 00 7D} as {@code {}}) where InPlaceJson reads UTF-8 only. Parsing text instead of bytes
+ * would not do: Jackson's byte parsers refuse an escaped lone surrogate in a field name
+ * ({@code {"\\ude00":1}}), its text parser takes it.
  *
  * <p>Differences from the reference that are not findings:
  * <ul>
@@ -66,7 +67,7 @@ class InPlaceJsonFuzzTest {
     /** Binds InPlaceJson's tokens to a tree the way ContractValidation does. */
     private static final ObjectMapper IN_PLACE_TREES = new ObjectMapper(InPlaceJson.factory());
 
-    /** The reference: a plain mapper over text, as strict as InPlaceJson says it is. */
+    /** The reference: a plain mapper, as strict as InPlaceJson says it is. */
     private static final ObjectMapper REFERENCE = JsonMapper.builder(JsonFactory.builder()
                     .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                     .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(InPlaceJson.MAX_DEPTH).build())
@@ -98,13 +99,9 @@ class InPlaceJsonFuzzTest {
                 ByteBuf junk = component(alloc, direct).writeBytes(new byte[] {'[', '"', '\\'});
                 body.addComponent(true, junk);
             }
-            int[] cuts = new int[lengths.length];
             int from = 0;
             for (int i = 0; i <= lengths.length; i++) {
                 int to = i < lengths.length ? Math.min(from + lengths[i], json.length) : json.length;
-                if (i < lengths.length) {
-                    cuts[i] = to;
-                }
                 ByteBuf part = component(alloc, direct);
                 if (junkPerComponent) {
                     part.writeByte('}').readerIndex(1);
@@ -179,18 +176,21 @@ class InPlaceJsonFuzzTest {
     static Outcome reference(byte[] json) {
         int start = json.length >= 3 && (json[0] & 0xff) == 0xef && (json[1] & 0xff) == 0xbb
                 && (json[2] & 0xff) == 0xbf ? 3 : 0;
-        String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder()
+            StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(json, start, json.length - start))
-                    .toString();
+                    .decode(ByteBuffer.wrap(json, start, json.length - start));
         } catch (CharacterCodingException e) {
             return new Outcome(null, "not UTF-8");
         }
+        for (byte b : json) {
+            if (b == 0) { // never in JSON text; and it would send Jackson's encoding detection to UTF-16 or -32
+                return new Outcome(null, "NUL byte");
+            }
+        }
         try {
-            JsonNode tree = REFERENCE.readTree(text);
+            JsonNode tree = REFERENCE.readTree(json);
             if (tree == null || tree.isMissingNode()) {
                 return new Outcome(null, "no value");
             }
