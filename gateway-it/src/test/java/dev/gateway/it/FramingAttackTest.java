@@ -43,12 +43,7 @@ class FramingAttackTest {
     @BeforeAll
     static void start() throws Exception {
         upstream = new RawUpstream();
-        String settings = "{endpoints: [" + upstream.endpoint() + "], responseTimeout: 2s, "
-                + "healthCheck: {interval: 1h}, breaker: {minimumCalls: 1000000}, "
-                + "outlierEjection: {consecutiveFailures: 1000000}}";
-        gateway = TestGateway.start("eventLoops: 1\n"
-                + "client: {headersTimeout: 1s, bodyIdleTimeout: 1s, keepAliveIdleTimeout: 1s}\n"
-                + "upstreams:\n  trade: " + settings + "\n  task: " + settings + "\n");
+        gateway = FramingSuiteTest.startInFrontOf(upstream, "");
     }
 
     @AfterAll

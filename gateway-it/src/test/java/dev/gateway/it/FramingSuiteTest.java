@@ -102,13 +102,17 @@ class FramingSuiteTest {
     @BeforeAll
     static void start() throws Exception {
         upstream = new RawUpstream();
-        String settings = "{endpoints: [" + upstream.endpoint() + "], responseTimeout: 2s, "
+        gateway = startInFrontOf(upstream, "operations: {uploadArtifact: {idleTimeout: 2s}}\n");
+    }
+
+    /** A gateway with one event loop whose both upstreams are {@code raw}, configured as described above. */
+    static Gateway startInFrontOf(RawUpstream raw, String moreYaml) throws InterruptedException {
+        String settings = "{endpoints: [" + raw.endpoint() + "], responseTimeout: 2s, "
                 + "healthCheck: {interval: 1h}, breaker: {minimumCalls: 1000000}, "
                 + "outlierEjection: {consecutiveFailures: 1000000}}";
-        gateway = TestGateway.start("eventLoops: 1\n"
+        return TestGateway.start("eventLoops: 1\n"
                 + "client: {headersTimeout: 1s, bodyIdleTimeout: 1s, keepAliveIdleTimeout: 1s}\n"
-                + "upstreams:\n  trade: " + settings + "\n  task: " + settings + "\n"
-                + "operations: {uploadArtifact: {idleTimeout: 2s}}\n");
+                + "upstreams:\n  trade: " + settings + "\n  task: " + settings + "\n" + moreYaml);
     }
 
     @AfterAll
