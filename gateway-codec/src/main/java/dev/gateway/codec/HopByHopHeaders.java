@@ -50,37 +50,11 @@ public final class HopByHopHeaders {
 
     /**
      * Most options a {@code Connection} header may name: real clients name one or two, and each name
-     * costs a removal over every header, so more is refused where the message comes in.
+     * costs a removal over every header, so a message naming more is refused where its head is checked.
      */
     public static final int MAX_NOMINATED = 32;
 
     private HopByHopHeaders() {
-    }
-
-    /**
-     * Counts the options all {@code Connection} lines name (empty list elements aside).
-     *
-     * @param headers a message's headers
-     * @return the number of comma-separated names
-     */
-    public static int nominatedCount(HttpHeaders headers) {
-        if (!headers.contains(HttpHeaderNames.CONNECTION)) {
-            return 0;
-        }
-        int count = 0;
-        for (String line : headers.getAll(HttpHeaderNames.CONNECTION)) {
-            boolean inName = false;
-            for (int i = 0; i < line.length(); i++) {
-                char c = line.charAt(i);
-                if (c == ',') {
-                    inName = false;
-                } else if (c != ' ' && c != '\t' && !inName) {
-                    inName = true;
-                    count++;
-                }
-            }
-        }
-        return count;
     }
 
     /**
@@ -91,6 +65,16 @@ public final class HopByHopHeaders {
      */
     public static void strip(HttpHeaders headers) {
         stripNominated(headers);
+        stripFixed(headers);
+    }
+
+    /**
+     * Removes the fixed hop-by-hop headers, {@code Connection} itself included: the second half of
+     * {@link #strip}, for a message whose named headers {@link #stripNominated} already removed.
+     *
+     * @param headers a message's headers, changed in place
+     */
+    public static void stripFixed(HttpHeaders headers) {
         for (AsciiString name : FIXED) {
             headers.remove(name);
         }
@@ -99,19 +83,25 @@ public final class HopByHopHeaders {
     /**
      * Removes only the headers that {@code Connection} names (but for the names it may not withdraw),
      * leaving {@code Connection} itself for whoever still reads {@code close} or {@code keep-alive} in it.
-     * Done as a request arrives, so every stage sees the headers that will be forwarded.
+     * Done where a message's head is checked, so everything after sees the headers that will be forwarded.
+     * At most {@link #MAX_NOMINATED} names are honoured; the rest are left, and the message should be refused.
      *
      * @param headers a message's headers, changed in place
+     * @return {@code false} when {@code Connection} names more than {@link #MAX_NOMINATED} options
      */
-    public static void stripNominated(HttpHeaders headers) {
+    public static boolean stripNominated(HttpHeaders headers) {
         if (!headers.contains(HttpHeaderNames.CONNECTION)) {
-            return;
+            return true;
         }
         List<String> lines = headers.getAll(HttpHeaderNames.CONNECTION); // a copy: removing while iterating is not safe
-        int budget = MAX_NOMINATED; // (a message naming more is refused; this only bounds the work)
-        for (int i = 0; i < lines.size() && budget > 0; i++) {
+        int budget = MAX_NOMINATED;
+        for (int i = 0; i < lines.size(); i++) {
             budget = removeNamed(headers, lines.get(i), budget);
+            if (budget < 0) {
+                return false;
+            }
         }
+        return true;
     }
 
     /**
@@ -130,19 +120,16 @@ public final class HopByHopHeaders {
         }
     }
 
-    /** @return what is left of the budget of names */
+    /** @return what is left of the budget of names; below zero once a name over the budget is met */
     private static int removeNamed(HttpHeaders headers, String tokens, int budget) {
         int start = 0;
         int n = tokens.length();
-        while (start < n && budget > 0) {
+        while (start < n && budget >= 0) {
             int comma = tokens.indexOf(',', start);
             int end = comma < 0 ? n : comma;
             String name = tokens.substring(start, end).trim();
-            if (!name.isEmpty()) {
-                budget--;
-                if (mayBeNominated(name)) {
-                    headers.remove(name);
-                }
+            if (!name.isEmpty() && --budget >= 0 && mayBeNominated(name)) {
+                headers.remove(name);
             }
             start = end + 1;
         }

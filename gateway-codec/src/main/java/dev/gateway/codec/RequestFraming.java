@@ -6,7 +6,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,9 +20,7 @@ import java.util.Map;
  * refuses transfer codings other than exactly {@code chunked} (§6.1, §6.3: the gateway cannot frame
  * them), {@code Transfer-Encoding} in HTTP/1.0 (§6.1), versions other than 1.0 and 1.1 (§2.3), an obs-fold
  * line of white space alone (§5.2), a missing or repeated {@code Host} in HTTP/1.1 and
- * a {@code Host} that is not a valid, non-empty authority (§3.2; RFC 9110 §4.2.1), and a {@code Connection}
- * naming more than {@link HopByHopHeaders#MAX_NOMINATED} options (removing each costs a pass over the
- * headers).
+ * a {@code Host} that is not a valid, non-empty authority (§3.2; RFC 9110 §4.2.1).
  */
 public final class RequestFraming {
     private RequestFraming() {
@@ -68,20 +65,17 @@ public final class RequestFraming {
                 return "transfer-encoding in an HTTP/1.0 request";
             }
         }
-        List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
-        if (hosts.isEmpty() && version.equals(HttpVersion.HTTP_1_1)) {
-            return "missing host header";
-        }
-        if (hosts.size() > 1) {
+        String host = headers.get(HttpHeaderNames.HOST);
+        if (host == null) {
+            if (version.equals(HttpVersion.HTTP_1_1)) {
+                return "missing host header";
+            }
+        } else if (repeated(headers, HttpHeaderNames.HOST)) {
             return "more than one host header";
-        }
-        // Empty is a valid Host only for a target URI without authority (RFC 9112 §3.2), which an http URI
-        // never is: its host must not be empty (RFC 9110 §4.2.1).
-        if (hosts.size() == 1 && !Authority.isValid(hosts.get(0))) {
+        } else if (!Authority.isValid(host)) {
+            // Empty is a valid Host only for a target URI without authority (RFC 9112 §3.2), which an http URI
+            // never is: its host must not be empty (RFC 9110 §4.2.1).
             return "invalid host header";
-        }
-        if (HopByHopHeaders.nominatedCount(headers) > HopByHopHeaders.MAX_NOMINATED) {
-            return "too many connection options";
         }
         return foldedValue(headers) ? "obs-fold with an empty line" : null;
     }
@@ -102,8 +96,12 @@ public final class RequestFraming {
         return false;
     }
 
-    /** Whether the header has more than one line (without building a list of them). */
-    private static boolean repeated(HttpHeaders headers, CharSequence name) {
+    /**
+     * Whether a field present in {@code headers} has more than one line (without building a list of them).
+     *
+     * @param name a field {@code headers} holds at least once
+     */
+    public static boolean repeated(HttpHeaders headers, CharSequence name) {
         Iterator<String> lines = headers.valueStringIterator(name);
         lines.next();
         return lines.hasNext();

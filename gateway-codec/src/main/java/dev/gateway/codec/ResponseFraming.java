@@ -22,10 +22,7 @@ public final class ResponseFraming {
         if (!te.isEmpty() && (te.size() != 1 || !"chunked".equalsIgnoreCase(te.get(0).trim()))) {
             // A coding under (or instead of) chunked would reach the client still applied, but undeclared:
             // the gateway's own framing names only chunked (RFC 9112 §6.1).
-            return "unsupported transfer-encoding";
-        }
-        if (HopByHopHeaders.nominatedCount(response.headers()) > HopByHopHeaders.MAX_NOMINATED) {
-            return "connection header with too many options";
+            return "upstream response has an unsupported transfer-encoding";
         }
         return null;
     }

@@ -203,4 +203,23 @@ class HopByHopHeadersTest {
         HopByHopHeaders.stripTrailers(t);
         assertEquals(List.of("Server-Timing", "X-Checksum"), List.copyOf(t.names()));
     }
+
+    @Test
+    void aConnectionHeaderNamingTooManyOptionsIsReportedAndOnlyTheFirstAreHonoured() {
+        List<String> names = new java.util.ArrayList<>();
+        HttpHeaders h = new DefaultHttpHeaders();
+        for (int i = 0; i <= HopByHopHeaders.MAX_NOMINATED; i++) {
+            names.add("x-" + i);
+            h.add("x-" + i, "v");
+        }
+        h.add("Connection", String.join(", ", names));
+        assertFalse(HopByHopHeaders.stripNominated(h));
+        assertFalse(h.contains("x-0"));
+        assertTrue(h.contains("x-" + HopByHopHeaders.MAX_NOMINATED), "a name over the limit is left alone");
+
+        HttpHeaders enough = new DefaultHttpHeaders()
+                .add("Connection", String.join(" ,, ", java.util.Collections.nCopies(HopByHopHeaders.MAX_NOMINATED, "a")));
+        assertTrue(HopByHopHeaders.stripNominated(enough), "empty list elements are not options");
+        assertTrue(HopByHopHeaders.stripNominated(new DefaultHttpHeaders().add("X-A", "1")));
+    }
 }

@@ -102,15 +102,6 @@ class RequestFramingTest {
     }
 
     @Test
-    void aConnectionHeaderNamingTooManyOptionsIsRefused() {
-        String many = String.join(", ", java.util.Collections.nCopies(HopByHopHeaders.MAX_NOMINATED + 1, "a"));
-        assertEquals("too many connection options", RequestFraming.violation(request(HttpVersion.HTTP_1_1,
-                "Host", "h", "Connection", many)));
-        String enough = String.join(" ,, ", java.util.Collections.nCopies(HopByHopHeaders.MAX_NOMINATED, "a"));
-        assertNull(RequestFraming.violation(request(HttpVersion.HTTP_1_1, "Host", "h", "Connection", enough)));
-    }
-
-    @Test
     void aValueEndingInWhiteSpaceIsAFoldAndRefused() {
         assertEquals("obs-fold with an empty line", RequestFraming.violation(request(HttpVersion.HTTP_1_1,
                 "Host", "h", "X-A", "v ")));

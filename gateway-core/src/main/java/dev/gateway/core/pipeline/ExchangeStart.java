@@ -2,7 +2,7 @@ package dev.gateway.core.pipeline;
 
 import dev.gateway.codec.ErrorCode;
 import dev.gateway.codec.ErrorResponses;
-import dev.gateway.codec.HopByHopHeaders;
+import dev.gateway.codec.RequestFraming;
 import dev.gateway.codec.RequestIds;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
@@ -24,7 +24,6 @@ import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 
 
@@ -125,12 +124,9 @@ public final class ExchangeStart extends ChannelDuplexHandler {
             spin();
         }
         HttpHeaders headers = request.headers();
-        // First, so that every stage reads the headers that will be forwarded; framing, host and what the
-        // gateway sets cannot be named.
-        HopByHopHeaders.stripNominated(headers);
         String id = headers.get(X_REQUEST_ID);
         // Two lines read as one list ("a, b"), which is no acceptable id: a new one, as the legacy gateway made.
-        if (id == null || !RequestIds.isAcceptable(id) || repeated(headers)) {
+        if (id == null || !RequestIds.isAcceptable(id) || RequestFraming.repeated(headers, X_REQUEST_ID)) {
             id = RequestIds.newId();
             headers.set(X_REQUEST_ID, id);
         }
@@ -376,12 +372,6 @@ public final class ExchangeStart extends ChannelDuplexHandler {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         ctx.close(); // I/O errors on the client socket (resets): nothing to answer
-    }
-
-    private static boolean repeated(HttpHeaders headers) {
-        Iterator<String> ids = headers.valueStringIterator(X_REQUEST_ID);
-        ids.next();
-        return ids.hasNext();
     }
 
     private static void spin() {

@@ -58,7 +58,7 @@ final class ForwardedHeaders {
         HttpHeaders h = request.headers();
         String forwardedHost = ex.target.authority() != null ? ex.target.authority() : h.get(HttpHeaderNames.HOST);
         String forwardedFor = joined(h, X_FORWARDED_FOR);
-        HopByHopHeaders.strip(h);
+        HopByHopHeaders.stripFixed(h); // (the headers Connection named went when RequestGuard checked the head)
         h.remove(HttpHeaderNames.CONTENT_LENGTH);
         h.remove(HttpHeaderNames.EXPECT); // answered by the gateway itself
         h.remove(HttpHeaderNames.AUTHORIZATION);
@@ -160,7 +160,7 @@ final class ForwardedHeaders {
      *     client and a body of unknown length)
      */
     static boolean toClient(HttpResponse response, boolean clientSpeaks11, boolean bodyAllowed) {
-        HopByHopHeaders.strip(response.headers());
+        HopByHopHeaders.stripFixed(response.headers()); // (the headers Connection named went with the head's check)
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (!bodyAllowed || HttpUtil.isContentLengthSet(response)) {
             return true;

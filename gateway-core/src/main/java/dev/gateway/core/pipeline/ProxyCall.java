@@ -512,10 +512,13 @@ final class ProxyCall implements AcquireCallback, UpstreamListener {
             return false;
         }
         String framing = ResponseFraming.violation(response);
+        if (framing == null && !HopByHopHeaders.stripNominated(response.headers())) {
+            framing = "upstream response names too many connection options";
+        }
         if (framing != null) {
             ReferenceCountUtil.release(response);
             attemptEnded(Outcome.FAILED, "invalid_response");
-            fail(ErrorCode.BAD_GATEWAY, "upstream response has an " + framing);
+            fail(ErrorCode.BAD_GATEWAY, framing);
             return false;
         }
         HttpResponseStatus status = response.status();

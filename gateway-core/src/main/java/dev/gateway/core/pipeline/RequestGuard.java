@@ -1,6 +1,7 @@
 package dev.gateway.core.pipeline;
 
 import dev.gateway.codec.ErrorCode;
+import dev.gateway.codec.HopByHopHeaders;
 import dev.gateway.codec.InvalidRequestTargetException;
 import dev.gateway.codec.RequestFraming;
 import dev.gateway.codec.RequestTarget;
@@ -33,6 +34,11 @@ final class RequestGuard extends RequestStage {
             return;
         }
         String framing = RequestFraming.violation(request);
+        // The headers the client's Connection names go now, before any later stage reads the request, so
+        // what is checked is what is forwarded (framing, host and what the gateway sets cannot be named).
+        if (framing == null && !HopByHopHeaders.stripNominated(request.headers())) {
+            framing = "too many connection options";
+        }
         if (framing != null) {
             ReferenceCountUtil.release(request);
             ex.closeAfterResponse();
