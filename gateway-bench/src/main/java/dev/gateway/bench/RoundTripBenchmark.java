@@ -39,7 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Dgateway.logLevel=warn", "-Dlog4j2.configurationFile=log4j2-bench.xml"})
+@Fork(value = 1, jvmArgsAppend = {"-Dgateway.logLevel=warn", "-Dlog4j2.configurationFile=log4j2-bench.properties"})
 public class RoundTripBenchmark {
     private static final String GET_HEAD = "GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: bench\r\n"
             + "User-Agent: jmh\r\nAccept: application/json\r\n";

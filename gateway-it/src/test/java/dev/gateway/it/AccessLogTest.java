@@ -44,7 +44,9 @@ class AccessLogTest {
     private static final Map<String, Integer> clientPorts = new HashMap<>();
     private static final Map<String, RawHttp.Response> responses = new HashMap<>();
     private static final List<JsonNode> appLines = new ArrayList<>();
-    private static final int EXPECTED_LINES = 9;
+    private static final int EXPECTED_LINES = 10;
+    /** The pause in the middle of the slow client's request head, ms. */
+    private static final long SLOW_HEAD_PAUSE_MS = 300;
 
     /** The task upstream: accepts connections and reads requests, never answers. */
     private static SilentUpstream silent;
@@ -71,6 +73,12 @@ class AccessLogTest {
             clientPorts.put("left", c.localPort());
             c.send("GET " + TASK + " HTTP/1.1\r\nHost: gw\r\nX-Request-Id: left\r\nX-API-Key: it-key\r\n\r\n");
             silent.awaitRequest("x-request-id: left");
+        }
+        try (RawHttp c = new RawHttp(gw.port)) { // a head in two parts: the clock starts at its first byte
+            clientPorts.put("slow", c.localPort());
+            c.send("GET " + TRADE_LIST + " HTTP/1.1\r\nHost: gw\r\n");
+            Thread.sleep(SLOW_HEAD_PAUSE_MS); // the client's own pace, the stimulus under test
+            responses.put("slow", c.send("X-Request-Id: slow\r\nX-API-Key: it-key\r\n\r\n").read());
         }
         try (RawHttp c = new RawHttp(gw.port)) { // two pipelined requests in one write
             clientPorts.put("pipe1", c.localPort());
@@ -235,6 +243,15 @@ class AccessLogTest {
         assertEquals("/v1/trades", l.get("req").get("route").asText());
         assertEquals("{\"clientOrderId\"".length(), l.get("bytesIn").asInt());
         assertEquals(0, l.get("bytesOut").asInt());
+    }
+
+    @Test
+    void responseTimeStartsAtTheRequestsFirstByte() {
+        assertEquals(200, responses.get("slow").status());
+        JsonNode l = lines.get("slow");
+        // Read from the head's first byte: the pause inside the head counts (less what the first read
+        // itself may have lagged). Timed from the decoded head, it would be a millisecond or two.
+        assertTrue(l.get("responseTime").asDouble() >= SLOW_HEAD_PAUSE_MS * 2 / 3.0, l.toString());
     }
 
     @Test

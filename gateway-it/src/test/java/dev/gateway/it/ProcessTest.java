@@ -23,6 +23,44 @@ class ProcessTest {
     }
 
     @Test
+    void readyzWaitsForTheWarmUpWhichLeavesNothingBehind() throws Exception {
+        try (TestUpstream upstream = new TestUpstream();
+                GatewayProcess gw = GatewayProcess.gateway(List.of(),
+                        "upstreams:\n  trade: {endpoints: [127.0.0.1:" + upstream.port() + "]}\n"
+                        + "  task: {endpoints: [127.0.0.1:" + upstream.port() + "]}\n"
+                        // more requests than it can make in 4 s: it ends by its time, so the test sees it run
+                        + "warmup: {requests: 10000000, maxDuration: 4s}\n")) {
+            RawHttp.Response warming;
+            try (RawHttp c = new RawHttp(gw.adminPort)) {
+                warming = c.send("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            }
+            assertEquals(503, warming.status(), warming.text());
+            java.util.regex.Matcher done = gw.awaitLine(
+                    java.util.regex.Pattern.compile("warm-up: (\\d+) requests through the pipeline in (\\d+) ms \\((\\d+) not"), 30);
+            assertTrue(Integer.parseInt(done.group(1)) > 0, done.group());
+            assertEquals("0", done.group(3), "warm-up requests answered other than 2xx: " + done.group());
+            assertEquals(200, Hashing.awaitReady(gw.adminPort).status());
+            // Nothing of it reached the real upstream (TCP health checks send no request), the access log
+            // or the served request metrics.
+            assertEquals(0, upstream.received.size(), String.valueOf(upstream.received.peek()));
+            String out = gw.outputSoFar();
+            assertTrue(!out.contains("\"msg\":\"request "), out);
+            String metrics;
+            try (RawHttp c = new RawHttp(gw.adminPort)) {
+                metrics = c.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").read().text();
+            }
+            assertTrue(metrics.lines().filter(l -> l.startsWith("http_request_duration_seconds_count"))
+                    .allMatch(l -> l.endsWith(" 0.0")), metrics);
+            // And the gateway serves for real once ready.
+            try (RawHttp c = new RawHttp(gw.port)) {
+                assertEquals(200, c.send("GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\n"
+                        + "X-API-Key: it-key\r\n\r\n").read().status());
+            }
+            assertEquals(1, upstream.received.size());
+        }
+    }
+
+    @Test
     void a256MiBArtifactGoesUpAndComesBackThroughASmallHeap() throws Exception {
         long size = 256L * 1024 * 1024;
         String path = "/v1/tasks/tsk_bigbigbigbigbigbigbi/artifacts/settlement.bin";

@@ -60,7 +60,7 @@ public class HeaderRewriteBenchmark {
                 .set("content-type", "application/json").set("content-length", "212")
                 .set("authorization", "Bearer abc.def.ghi").set("idempotency-key", "k-0123456789")
                 .set("x-request-id", "01JD3ZQ4N8X5T7R2M9K6P1W0YB").set("connection", "keep-alive");
-        Exchange ex = new Exchange("01JD3ZQ4N8X5T7R2M9K6P1W0YB", r, 212, true, true);
+        Exchange ex = new Exchange("01JD3ZQ4N8X5T7R2M9K6P1W0YB", r, System.nanoTime(), 212, true, true);
         ex.target = TARGET;
         ex.principal = CALLER;
         ForwardedHeaders.toUpstream(ex, "10.1.2.3", UPSTREAM);

@@ -25,11 +25,12 @@ public final class Probes {
     private static final JsonFactory JSON = JsonFactory.builder().build();
 
     private final List<Upstream> upstreams;
-    private final BooleanSupplier draining;
+    private final BooleanSupplier held;
 
-    public Probes(List<Upstream> upstreams, BooleanSupplier draining) {
+    /** @param held true while the gateway says it is not ready whatever its upstreams (draining, warming up) */
+    public Probes(List<Upstream> upstreams, BooleanSupplier held) {
         this.upstreams = List.copyOf(upstreams);
-        this.draining = draining;
+        this.held = held;
     }
 
     /** 200 while the process runs. */
@@ -44,7 +45,7 @@ public final class Probes {
 
     /**
      * 200 when every upstream has an endpoint that passes its checks with its breaker not open; 503
-     * otherwise and from the moment shutdown begins. Each upstream is {@code up}, {@code down} (no
+     * otherwise, while the warm-up runs, and from the moment shutdown begins. Each upstream is {@code up}, {@code down} (no
      * endpoint passes its checks) or {@code open} (every breaker open).
      */
     public FullHttpResponse readiness(ByteBufAllocator alloc) {
@@ -76,7 +77,7 @@ public final class Probes {
     }
 
     private boolean ready(Upstream.State[] states) {
-        if (draining.getAsBoolean()) {
+        if (held.getAsBoolean()) {
             return false;
         }
         for (Upstream.State s : states) {

@@ -35,7 +35,20 @@ public record GatewayConfig(
         AuthConfig auth,
         Map<String, RateLimitConfig> rateLimits,
         LoggingConfig logging,
-        TracingConfig tracing) {
+        TracingConfig tracing,
+        WarmupConfig warmup) {
+
+    /** These settings with other listeners (the public one and the admin one). */
+    public GatewayConfig withListeners(Listener publicListener, Listener adminListener) {
+        return new GatewayConfig(publicListener, adminListener, contract, eventLoops, allocator, client, shutdown,
+                upstreams, routes, operations, auth, rateLimits, logging, tracing, warmup);
+    }
+
+    /** These settings with another warm-up. */
+    public GatewayConfig withWarmup(WarmupConfig other) {
+        return new GatewayConfig(listener, admin, contract, eventLoops, allocator, client, shutdown, upstreams, routes,
+                operations, auth, rateLimits, logging, tracing, other);
+    }
 
     /** Endpoint value that stands for the in-process demo upstream of that service. */
     public static final String DEMO_ENDPOINT = "demo";
@@ -55,6 +68,15 @@ public record GatewayConfig(
         operations = Collections.unmodifiableMap(new LinkedHashMap<>(operations));
         Objects.requireNonNull(auth);
         rateLimits = Collections.unmodifiableMap(new LinkedHashMap<>(rateLimits));
+    }
+
+    /**
+     * The synthetic pass through the pipeline before {@code /readyz} turns 200 ({@code WarmUp}).
+     *
+     * @param requests how many requests, at most
+     * @param maxDuration ready after this long even if fewer requests went through
+     */
+    public record WarmupConfig(boolean enabled, int requests, Duration maxDuration) {
     }
 
     public record Listener(String host, int port) {
@@ -293,9 +315,13 @@ public record GatewayConfig(
         });
         LoggingConfig logging = logging(root.child("logging"));
         TracingConfig tracing = tracing(root.child("tracing"));
+        ConfigReader w = root.child("warmup");
+        WarmupConfig warmup = new WarmupConfig(w.bool("enabled", true), w.integer("requests", 20_000, 1, 10_000_000),
+                w.durationOrZero("maxDuration", Duration.ofSeconds(3)));
+        w.rejectUnknownKeys();
         root.rejectUnknownKeys();
         return new GatewayConfig(listener, admin, contract.isEmpty() ? null : contract, eventLoops, allocator,
-                client, shutdown, upstreams, routes, operations, auth, rateLimits, logging, tracing);
+                client, shutdown, upstreams, routes, operations, auth, rateLimits, logging, tracing, warmup);
     }
 
     private static LoggingConfig logging(ConfigReader r) {

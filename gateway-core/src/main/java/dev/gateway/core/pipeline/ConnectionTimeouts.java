@@ -25,6 +25,12 @@ final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private Phase phase = Phase.IDLE;
     private long phaseStartNanos;
     private long lastReadNanos;
+    /**
+     * When the first bytes of the next request were read (0: none yet): the start of its latency, so that
+     * time spent before the decoder reached it (behind other connections' work in the same loop turn, or
+     * behind the request before it on this connection) shows in the gateway's own figures.
+     */
+    private long nextRequestNanos;
 
     ConnectionTimeouts(long keepAliveNanos, long headersNanos, long bodyIdleNanos) {
         this.keepAliveNanos = keepAliveNanos;
@@ -55,12 +61,30 @@ final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf) {
-            lastReadNanos = System.nanoTime();
+            long now = System.nanoTime();
+            lastReadNanos = now;
+            // Between requests (idle) or after the whole request is in (waiting), what comes is the next
+            // request; during a head or a body it is the current one's (or, rarely, both).
+            if (nextRequestNanos == 0 && (phase == Phase.IDLE || phase == Phase.WAITING)) {
+                nextRequestNanos = now;
+            }
             if (phase == Phase.IDLE) {
                 enter(Phase.HEADERS);
             }
         }
         ctx.fireChannelRead(msg);
+    }
+
+    /**
+     * Takes the start of the request whose head was just decoded: when its first bytes were read, or now
+     * if that is unknown. Each read start is taken once.
+     *
+     * @return a {@link System#nanoTime()} value
+     */
+    long takeRequestStart() {
+        long start = nextRequestNanos;
+        nextRequestNanos = 0;
+        return start != 0 ? start : System.nanoTime();
     }
 
     /** The request head is decoded; its body (if any) is now on the body-idle clock. */

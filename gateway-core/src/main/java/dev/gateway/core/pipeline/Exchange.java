@@ -75,13 +75,14 @@ public final class Exchange {
     /** The server span, when tracing is on. */
     Span span;
 
-    Exchange(String requestId, HttpRequest request, long contentLength, boolean bodyExpected,
+    /** @param startNanos when the request's first bytes were read ({@link System#nanoTime()}) */
+    Exchange(String requestId, HttpRequest request, long startNanos, long contentLength, boolean bodyExpected,
             boolean bodyDiscardable) {
         this.requestId = requestId;
         this.request = request;
         this.contentLength = contentLength;
         this.rawUri = request == null ? null : request.uri();
-        this.startNanos = System.nanoTime();
+        this.startNanos = startNanos;
         this.bodyExpected = bodyExpected;
         this.bodyDiscardable = bodyDiscardable;
         this.clientKeepAlive = request != null && HttpUtil.isKeepAlive(request);

@@ -137,7 +137,7 @@ public final class ExchangeStart extends ChannelDuplexHandler {
         long length = chunked ? Exchange.CHUNKED : full ? Exchange.NO_BODY
                 : HttpUtil.getContentLength(request, Exchange.NO_BODY);
         boolean bodyExpected = chunked || length > 0;
-        Exchange ex = new Exchange(id, request, length, bodyExpected && !full,
+        Exchange ex = new Exchange(id, request, timeouts.takeRequestStart(), length, bodyExpected && !full,
                 !chunked && length <= DISCARDABLE_BODY_BYTES);
         current = ex;
         state.exchangeStarted();
@@ -216,7 +216,7 @@ public final class ExchangeStart extends ChannelDuplexHandler {
             return;
         }
         if (ex == null) {
-            ex = new Exchange(RequestIds.newId(), null, Exchange.NO_BODY, false, false);
+            ex = new Exchange(RequestIds.newId(), null, timeouts.takeRequestStart(), Exchange.NO_BODY, false, false);
             current = ex;
             state.exchangeStarted();
         }

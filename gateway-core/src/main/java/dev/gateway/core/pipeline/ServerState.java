@@ -12,6 +12,7 @@ public final class ServerState {
     private final AtomicInteger connections = new AtomicInteger();
     private volatile boolean draining;
     private volatile boolean refusingRequests;
+    private volatile boolean warming;
 
     /** {@code /readyz} answers 503 from now on. */
     public void startDraining() {
@@ -22,6 +23,19 @@ public final class ServerState {
     public void refuseRequests() {
         draining = true;
         refusingRequests = true;
+    }
+
+    /** {@code /readyz} answers 503 until {@link #warmed()}: the hot path is not compiled yet. */
+    public void startWarming() {
+        warming = true;
+    }
+
+    public void warmed() {
+        warming = false;
+    }
+
+    public boolean warming() {
+        return warming;
     }
 
     public boolean draining() {

@@ -97,15 +97,24 @@ public final class Gateway implements AutoCloseable {
     private Channel adminListener;
     private CompletableFuture<Void> shutdown;
     private boolean closed;
+    /**
+     * A private copy that only takes the warm-up's synthetic requests ({@link WarmUp}): no health
+     * checks, no admin listener, nothing logged.
+     */
+    private final boolean warmUpCopy;
+    /** Every scope some operation requires: the warm-up's key holds them all. */
+    private final Set<String> contractScopes = new HashSet<>();
 
-    private Gateway(GatewayConfig config) throws InterruptedException {
+    private Gateway(GatewayConfig config, boolean warmUpCopy) throws InterruptedException {
         this.config = config;
+        this.warmUpCopy = warmUpCopy;
         Contract contract = config.contract() == null ? Contract.bundled() : Contract.load(Path.of(config.contract()));
         boolean wantsDemo = config.upstreams().values().stream()
                 .anyMatch(u -> u.endpoints().contains(GatewayConfig.DEMO_ENDPOINT));
         this.demo = wantsDemo ? DemoUpstreams.start("127.0.0.1", 0, 0) : null;
         try {
             applyLogLevel(config.logging());
+            contract.operations().forEach(o -> contractScopes.addAll(o.requiredScopes()));
             this.upstreams = upstreams(config, demo, metrics);
             RouteTable routes = routes(contract, config, upstreams, metrics);
             Authenticator authenticator = Authenticator.create(config.auth(), background);
@@ -113,7 +122,7 @@ public final class Gateway implements AutoCloseable {
                     .filter(o -> !o.secured() && !o.pathTemplate().equals("/healthz")
                             && !o.pathTemplate().equals("/readyz"))
                     .map(Operation::id).toList();
-            if (!open.isEmpty()) {
+            if (!open.isEmpty() && !warmUpCopy) {
                 LOG.warn("the contract lets anyone call {} (no security, or security: [])", open);
             }
             Map<String, RateClass> rateClasses = rateClasses(config);
@@ -121,15 +130,16 @@ public final class Gateway implements AutoCloseable {
             Counter.Child[] rateLimited = rateClasses.keySet().stream().map(metrics::rateLimited)
                     .toArray(Counter.Child[]::new);
             Transport transport = Transport.best();
-            ByteBufAllocator alloc = config.allocator().equals("adaptive")
-                    ? new AdaptiveByteBufAllocator() : PooledByteBufAllocator.DEFAULT;
             // 0 means one loop per core (Netty's own default would be two per core).
             int loops = config.eventLoops() > 0 ? config.eventLoops() : NettyRuntime.availableProcessors();
+            ByteBufAllocator alloc = allocator(config.allocator(), loops);
             this.io = transport.newGroup(loops, new DefaultThreadFactory("gateway-io", true));
             this.adminLoop = transport.newGroup(1, new DefaultThreadFactory("gateway-admin", true));
             this.pools = new UpstreamPools(io, transport, alloc, upstreams, config.client().maxHeaderBytes());
-            this.health = new HealthProbe(adminLoop.next(), transport, upstreams);
-            Probes probes = new Probes(upstreams, state::draining);
+            if (!warmUpCopy) { // its endpoints count as healthy until a check says otherwise: none will
+                this.health = new HealthProbe(adminLoop.next(), transport, alloc, upstreams);
+            }
+            Probes probes = new Probes(upstreams, () -> state.draining() || state.warming());
             metrics.register(new GatewayGauges(state, probes, upstreams, pools));
             TracingConfig tc = config.tracing();
             if (tc.enabled()) {
@@ -155,11 +165,15 @@ public final class Gateway implements AutoCloseable {
                         }
                     }), config.listener(), "listener");
 
+            if (warmUpCopy) {
+                return;
+            }
             AdminHandler admin = new AdminHandler(probes, metrics.registry());
             this.adminListener = bind(new ServerBootstrap()
                     .group(adminLoop)
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.ALLOCATOR, alloc)
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
@@ -176,6 +190,23 @@ public final class Gateway implements AutoCloseable {
             stopQuietly();
             throw e;
         }
+    }
+
+    /**
+     * The buffer allocator for every channel of this gateway. The pooled one gets one arena per event
+     * loop plus one for the admin loop: each thread keeps to one arena, so Netty's default (two per core,
+     * made for twice as many loops) only reserves chunks (4 MiB each) that no thread fills.
+     *
+     * @param kind {@code pooled} or {@code adaptive} (the {@code allocator} setting)
+     */
+    private static ByteBufAllocator allocator(String kind, int loops) {
+        if (kind.equals("adaptive")) {
+            return new AdaptiveByteBufAllocator();
+        }
+        int arenas = loops + 1;
+        return new PooledByteBufAllocator(true, arenas, arenas, PooledByteBufAllocator.defaultPageSize(),
+                PooledByteBufAllocator.defaultMaxOrder(), PooledByteBufAllocator.defaultSmallCacheSize(),
+                PooledByteBufAllocator.defaultNormalCacheSize(), PooledByteBufAllocator.defaultUseCacheForAllThreads());
     }
 
     /** Binds a listener, turning the platform's complaint into one that names the setting. */
@@ -237,7 +268,42 @@ public final class Gateway implements AutoCloseable {
 
     /** Starts a gateway and returns once both listeners are bound. */
     public static Gateway start(GatewayConfig config) throws InterruptedException {
-        return new Gateway(config);
+        return new Gateway(config, false);
+    }
+
+    /** The private copy a {@link WarmUp} drives: the listener only, on the given configuration. */
+    static Gateway startWarmUpCopy(GatewayConfig config) throws InterruptedException {
+        return new Gateway(config, true);
+    }
+
+    /**
+     * Runs the warm-up ({@code warmup} setting) on its own thread; {@code /readyz} answers 503 until it
+     * is over. Does nothing when the setting is off.
+     *
+     * @return completes with what the warm-up did once {@code /readyz} may answer 200
+     */
+    public CompletableFuture<WarmUp.Result> warmUp() {
+        if (!config.warmup().enabled()) {
+            return CompletableFuture.completedFuture(WarmUp.Result.SKIPPED);
+        }
+        state.startWarming();
+        CompletableFuture<WarmUp.Result> done = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                WarmUp.Result r = WarmUp.run(config, contractScopes);
+                LOG.info("warm-up: {} requests through the pipeline in {} ms ({} not 2xx)", r.requests(), r.millis(),
+                        r.failed());
+                done.complete(r);
+            } catch (Throwable e) {
+                LOG.warn("warm-up failed, ready without it: {}", e.toString());
+                done.complete(WarmUp.Result.SKIPPED);
+            } finally {
+                state.warmed();
+            }
+        }, "gateway-warmup");
+        t.setDaemon(true);
+        t.start();
+        return done;
     }
 
     public int port() {
@@ -321,9 +387,13 @@ public final class Gateway implements AutoCloseable {
         }
         closed = true;
         state.refuseRequests();
-        health.close();
+        if (health != null) {
+            health.close();
+        }
         listener.close().awaitUninterruptibly();
-        adminListener.close().awaitUninterruptibly();
+        if (adminListener != null) {
+            adminListener.close().awaitUninterruptibly();
+        }
         clients.close().awaitUninterruptibly();
         pools.close();
         io.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
@@ -336,7 +406,9 @@ public final class Gateway implements AutoCloseable {
             tracing.close(); // exports what is still queued
         }
         background.shutdownNow();
-        LOG.info("gateway stopped");
+        if (!warmUpCopy) {
+            LOG.info("gateway stopped");
+        }
     }
 
     // --- wiring, resolved once at start ---------------------------------------------------------

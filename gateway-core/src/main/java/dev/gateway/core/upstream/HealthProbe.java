@@ -3,6 +3,7 @@ package dev.gateway.core.upstream;
 import dev.gateway.core.config.GatewayConfig.HealthCheckConfig;
 import dev.gateway.core.net.Transport;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
@@ -47,10 +48,12 @@ public final class HealthProbe {
     private static final class Nothing extends ChannelInboundHandlerAdapter {
     }
 
-    public HealthProbe(EventLoop loop, Transport transport, List<Upstream> upstreams) {
+    /** @param alloc the gateway's allocator (one per process: a second would hold its own chunks) */
+    public HealthProbe(EventLoop loop, Transport transport, ByteBufAllocator alloc, List<Upstream> upstreams) {
         for (Upstream u : upstreams) {
             HealthCheckConfig config = u.config().healthCheck();
             Bootstrap b = new Bootstrap().group(loop).channel(transport.channel())
+                    .option(ChannelOption.ALLOCATOR, alloc)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.timeout().toMillis());
             long every = config.interval().toMillis();
             for (Endpoint e : u.endpoints()) {
