@@ -110,6 +110,22 @@ final class GatewayProcess implements AutoCloseable {
         return String.join("\n", seen);
     }
 
+    /** Once the process has exited: waits until its output has been read to the end, and returns all of it. */
+    String outputToEnd(int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!ended) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the output did not end within " + seconds + " s; process alive: "
+                        + process.isAlive());
+            }
+            String line = output.poll(100, TimeUnit.MILLISECONDS);
+            if (line != null) {
+                seen.add(line);
+            }
+        }
+        return outputSoFar();
+    }
+
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {
