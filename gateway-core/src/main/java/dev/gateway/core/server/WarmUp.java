@@ -9,7 +9,7 @@ import dev.gateway.core.config.GatewayConfig.LoggingConfig;
 import dev.gateway.core.config.GatewayConfig.RateLimitConfig;
 import dev.gateway.core.config.GatewayConfig.TracingConfig;
 import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
-import dev.gateway.core.demo.DemoUpstreams;
+import dev.gateway.core.net.Transport;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>The requests go to a private copy of the gateway built from the same settings (contract, routes,
  * client limits, the pipeline's classes), on its own event loop, listening on an ephemeral loopback port.
- * Its upstreams are the in-process demo services, its credentials are a random API key (and an HS256
+ * Its upstreams are one in-process stub ({@link WarmUpStub}), its credentials are a random API key (and an HS256
  * key when the configuration accepts JWTs) that exist only in the copy, its rate limits never refuse, and
  * it has no access log, no tracing, no health checks, no admin listener and its own metrics registry. So
  * nothing of the warm-up reaches a real upstream, the served metrics or the logs; what it leaves behind
@@ -57,6 +57,7 @@ public final class WarmUp {
             .getBytes(StandardCharsets.US_ASCII);
     /** Closed-loop clients: enough to keep the copy's loop busy while one of them waits on the stub. */
     private static final int CLIENTS = 4;
+    private static final int REQUESTS_PER_CONNECTION = 32;
     private static final Bucket UNLIMITED = new Bucket(1e9, 1_000_000_000);
 
     private WarmUp() {
@@ -76,8 +77,7 @@ public final class WarmUp {
         String apiKey = token(random, 24);
         byte[] hmac = new byte[32];
         random.nextBytes(hmac);
-        DemoUpstreams stub = DemoUpstreams.start("127.0.0.1", 0, 0);
-        try {
+        try (WarmUpStub stub = new WarmUpStub(Transport.best())) {
             GatewayConfig copyConfig = copyOf(real, stub, apiKey, hmac, scopes);
             String jwt = copyConfig.auth().acceptsTokens()
                     ? Tokens.mint(copyConfig.auth(), "warmup", "warmup", String.join(" ", scopes), Duration.ofHours(1))
@@ -104,12 +104,14 @@ public final class WarmUp {
             } finally {
                 copy.close();
             }
-        } finally {
-            stub.close();
         }
     }
 
-    /** One closed-loop client: a keep-alive connection, one request at a time, reconnecting on failure. */
+    /**
+     * One closed-loop client: one request at a time on a keep-alive connection, and a new connection
+     * every {@link #REQUESTS_PER_CONNECTION} requests (or after a failure), so that accepting and setting
+     * up a connection is compiled too: a burst of new connections is what a gateway meets first.
+     */
     static void drive(int port, List<byte[]> requests, int limit, long deadline, AtomicInteger sent,
             AtomicInteger failed) {
         byte[] buffer = new byte[8192];
@@ -119,7 +121,8 @@ public final class WarmUp {
                 s.setSoTimeout(2_000);
                 OutputStream out = s.getOutputStream();
                 InputStream in = new BufferedInputStream(s.getInputStream());
-                for (int n; System.nanoTime() - deadline < 0 && (n = sent.getAndIncrement()) < limit; ) {
+                for (int i = 0, n; i < REQUESTS_PER_CONNECTION && System.nanoTime() - deadline < 0
+                        && (n = sent.getAndIncrement()) < limit; i++) {
                     out.write(requests.get(n % requests.size()));
                     out.flush();
                     int status = readResponse(in, buffer);
@@ -185,13 +188,12 @@ public final class WarmUp {
      * The copy's settings: the real ones with loopback listeners, one event loop, the stub for every
      * upstream, the warm-up's own credentials, rate limits that never refuse, no access log, no tracing.
      */
-    static GatewayConfig copyOf(GatewayConfig real, DemoUpstreams stub, String apiKey, byte[] hmac,
+    static GatewayConfig copyOf(GatewayConfig real, WarmUpStub stub, String apiKey, byte[] hmac,
             Set<String> scopes) {
         Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
         Map<String, RateLimitConfig> limits = new LinkedHashMap<>();
         for (UpstreamConfig u : real.upstreams().values()) {
-            int port = stub.portOf(u.name()) >= 0 ? stub.portOf(u.name()) : stub.portOf("trade");
-            upstreams.put(u.name(), new UpstreamConfig(u.name(), List.of("127.0.0.1:" + port), u.connectTimeout(),
+            upstreams.put(u.name(), new UpstreamConfig(u.name(), List.of("127.0.0.1:" + stub.port()), u.connectTimeout(),
                     u.responseTimeout(), u.maxConnectionsPerEndpoint(), u.maxPendingAcquires(),
                     u.maxConcurrentRequests(), u.poolIdleTimeout(), u.healthCheck(), u.breaker(),
                     u.outlierEjection(), u.retries()));
