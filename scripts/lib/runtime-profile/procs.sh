@@ -123,22 +123,26 @@ stop_everything() {
   [ ${#all[@]} -eq 0 ] || stop_pids "${all[@]}"
 }
 
-# probe URL: the HTTP status of a GET with the load key (000 when nothing answers).
+# probe URL...: GETs with the load key, the HTTP status of each on its own line (000 when nothing
+# answers). One curl for all the URLs: starting a curl costs more than the 5 ms between polls.
 probe() {
-  curl -s -o /dev/null -w '%{http_code}' --max-time 2 -H "X-API-Key: $load_api_key" "$1" || true
+  local u outs=()
+  for u in "$@"; do outs+=(-o /dev/null); done
+  curl -s --max-time 2 -w '%{http_code}\n' -H "X-API-Key: $load_api_key" "${outs[@]}" "$@" || true
 }
 
-# wait_ready WHAT LOG DEADLINE_S URL...: polls each URL with curl every 5 ms until every one has answered
+# wait_ready WHAT LOG DEADLINE_S URL...: polls the URLs with curl every 5 ms until every one has answered
 # 200 (each once; a URL that answered is not asked again). Sets ready_ms, measured from t0_us (launch).
 # Fails naming WHAT and the URLs still failing, with the tail of LOG, when the process exits or the
 # deadline passes.
 wait_ready() {
-  local what=$1 log=$2 deadline_s=$3 now end u left; shift 3
+  local what=$1 log=$2 deadline_s=$3 now end i codes left; shift 3
   local pending=("$@")
   end=$(( t0_us + deadline_s * 1000000 ))
   while :; do
+    mapfile -t codes < <(probe "${pending[@]}")
     left=()
-    for u in "${pending[@]}"; do [ "$(probe "$u")" = 200 ] || left+=("$u"); done
+    for i in "${!pending[@]}"; do [ "${codes[i]:-000}" = 200 ] || left+=("${pending[i]}"); done
     stamp now
     if [ ${#left[@]} -eq 0 ]; then ready_ms=$(( (now - t0_us) / 1000 )); return 0; fi
     pending=("${left[@]}")
