@@ -63,4 +63,5 @@ print_table() {
   row "p99, phase 3, 1024 conns (ms)" p3_p99
   p99_vs_nginx p2 "phase 2 (warm, 256 conns)"
   p99_vs_nginx p3 "phase 3 (1024 conns)"
+  row "CPU used by other processes while this proxy was profiled (% of the machine)" other
 }
