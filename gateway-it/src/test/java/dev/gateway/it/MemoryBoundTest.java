@@ -44,8 +44,9 @@ import org.junit.jupiter.api.Timeout;
  * which the test checks), and equals the whole memory bound: a gateway that held the body instead of
  * streaming it could not pass.
  *
- * <p>How it is honest: the gateway is its own process ({@link #GATEWAY_JVM}: {@code -XX:MaxRAM=256m},
- * {@code -XX:+ExitOnOutOfMemoryError} so an OOM is a dead process, paranoid leak detection), in front of
+ * <p>How it is honest: the gateway is its own process ({@link #GATEWAY_JVM}: {@code -XX:MaxRAM=256m} and the
+ * launcher's split of 256 MiB, {@code -XX:+ExitOnOutOfMemoryError} so an OOM is a dead process, paranoid leak
+ * detection), in front of
  * the demo upstreams in another process, which hash what they receive and answer with its size and
  * SHA-256. The bound is shown to be in effect by the gateway's own {@code jvm_memory_bytes_max} of the
  * heap (this machine's default heap would be a quarter of its memory). Each trade answer is checked by
@@ -66,8 +67,13 @@ class MemoryBoundTest {
      * The gateway's JVM: the bound, an OOM as a dead process, and every buffer tracked. The one place to
      * switch to the launcher's bounds (GATEWAY_MEMORY=256m) once it exists.
      */
-    static final List<String> GATEWAY_JVM =
-            List.of("-XX:MaxRAM=256m", "-XX:+ExitOnOutOfMemoryError", "-Dio.netty.leakDetection.level=paranoid");
+    /**
+     * The bound as the production launcher sets it for {@code GATEWAY_MEMORY=256m} (a quarter each for heap
+     * and direct memory, the serial collector, bounded code cache and stacks), under {@code MaxRAM} as well.
+     */
+    static final List<String> GATEWAY_JVM = List.of("-XX:MaxRAM=256m", "-XX:+UseSerialGC", "-Xms16m", "-Xmx64m",
+            "-XX:MaxDirectMemorySize=64m", "-XX:ReservedCodeCacheSize=64m", "-Xss512k", "-XX:+ExitOnOutOfMemoryError",
+            "-Dio.netty.leakDetection.level=paranoid");
     static final long BOUND = 256L << 20;
 
     static final int CONNECTIONS = 1024;

@@ -74,6 +74,9 @@ import org.apache.logging.log4j.core.config.Configurator;
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(Gateway.class);
 
+    /** Connections the kernel may hold for the listener before it accepts them (capped by {@code net.core.somaxconn}). */
+    private static final int ACCEPT_BACKLOG = 4096;
+
     /** How often callers whose buckets have refilled are dropped. */
     private static final Duration RATE_SWEEP = Duration.ofSeconds(10);
 
@@ -150,10 +153,10 @@ public final class Gateway implements AutoCloseable {
 
             ClientChannelInitializer pipeline = new ClientChannelInitializer(config.client(), state, routes, probes,
                     pools, authenticator, rateLimiter, rateLimited, telemetry);
-            this.listener = bind(new ServerBootstrap()
+            this.listener = bind(transport.listenerOptions(new ServerBootstrap())
                     .group(io)
                     .channel(transport.serverChannel())
-                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.ALLOCATOR, alloc)
