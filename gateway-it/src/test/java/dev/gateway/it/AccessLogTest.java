@@ -44,7 +44,9 @@ class AccessLogTest {
     private static final Map<String, Integer> clientPorts = new HashMap<>();
     private static final Map<String, RawHttp.Response> responses = new HashMap<>();
     private static final List<JsonNode> appLines = new ArrayList<>();
-    private static final int EXPECTED_LINES = 10;
+    private static final int EXPECTED_LINES = 12;
+    /** The idle time after a stray empty line between two requests, ms. */
+    private static final long IDLE_AFTER_CRLF_MS = 1000;
     /** The pause in the middle of the slow client's request head, ms. */
     private static final long SLOW_HEAD_PAUSE_MS = 300;
 
@@ -79,6 +81,15 @@ class AccessLogTest {
             c.send("GET " + TRADE_LIST + " HTTP/1.1\r\nHost: gw\r\n");
             Thread.sleep(SLOW_HEAD_PAUSE_MS); // the client's own pace, the stimulus under test
             responses.put("slow", c.send("X-Request-Id: slow\r\nX-API-Key: it-key\r\n\r\n").read());
+        }
+        try (RawHttp c = new RawHttp(gw.port)) { // an empty line between two requests starts no clock (RFC 9112 §2.2)
+            clientPorts.put("beforeCrlf", c.localPort());
+            clientPorts.put("afterCrlf", c.localPort());
+            String get = "GET " + TRADE_LIST + " HTTP/1.1\r\nHost: gw\r\nX-API-Key: it-key\r\n";
+            responses.put("beforeCrlf", c.send(get + "X-Request-Id: beforeCrlf\r\n\r\n").read());
+            c.send("\r\n");
+            Thread.sleep(IDLE_AFTER_CRLF_MS); // the client's own pace: idle between requests
+            responses.put("afterCrlf", c.send(get + "X-Request-Id: afterCrlf\r\n\r\n").read());
         }
         try (RawHttp c = new RawHttp(gw.port)) { // two pipelined requests in one write
             clientPorts.put("pipe1", c.localPort());
@@ -252,6 +263,14 @@ class AccessLogTest {
         // Read from the head's first byte: the pause inside the head counts (less what the first read
         // itself may have lagged). Timed from the decoded head, it would be a millisecond or two.
         assertTrue(l.get("responseTime").asDouble() >= SLOW_HEAD_PAUSE_MS * 2 / 3.0, l.toString());
+    }
+
+    @Test
+    void anEmptyLineBetweenRequestsDoesNotStartTheNextOnesClock() {
+        assertEquals(200, responses.get("afterCrlf").status());
+        JsonNode l = lines.get("afterCrlf");
+        // Timed from the empty line it would include the whole idle second.
+        assertTrue(l.get("responseTime").asDouble() < IDLE_AFTER_CRLF_MS, l.toString());
     }
 
     @Test

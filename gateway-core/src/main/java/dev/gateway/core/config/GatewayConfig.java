@@ -317,7 +317,7 @@ public record GatewayConfig(
         TracingConfig tracing = tracing(root.child("tracing"));
         ConfigReader w = root.child("warmup");
         WarmupConfig warmup = new WarmupConfig(w.bool("enabled", true), w.integer("requests", 20_000, 1, 10_000_000),
-                w.durationOrZero("maxDuration", Duration.ofSeconds(3)));
+                w.duration("maxDuration", Duration.ofSeconds(3)));
         w.rejectUnknownKeys();
         root.rejectUnknownKeys();
         return new GatewayConfig(listener, admin, contract.isEmpty() ? null : contract, eventLoops, allocator,

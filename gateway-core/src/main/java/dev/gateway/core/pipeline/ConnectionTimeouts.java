@@ -61,6 +61,12 @@ final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf) {
+            if (phase == Phase.IDLE && onlyLineEnds((ByteBuf) msg)) {
+                // Empty lines before a request line are ignored (RFC 9112 §2.2): they start no request,
+                // so neither its clock nor its latency.
+                ctx.fireChannelRead(msg);
+                return;
+            }
             long now = System.nanoTime();
             lastReadNanos = now;
             // Between requests (idle) or after the whole request is in (waiting), what comes is the next
@@ -85,6 +91,10 @@ final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         long start = nextRequestNanos;
         nextRequestNanos = 0;
         return start != 0 ? start : System.nanoTime();
+    }
+
+    private static boolean onlyLineEnds(ByteBuf buf) {
+        return buf.forEachByte(b -> b == '\r' || b == '\n') == -1;
     }
 
     /** The request head is decoded; its body (if any) is now on the body-idle clock. */

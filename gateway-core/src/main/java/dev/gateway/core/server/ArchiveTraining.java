@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The training run behind the class-data archive (JDK CDS, {@code -XX:ArchiveClassesAtExit}): the demo
  * configuration on free loopback ports, its warm-up, then requests through the real listener (so the
- * access log, the admin answers and the drain load their classes too), then the SIGTERM sequence. The
+ * access log and the admin answers load their classes too), then a stop. The
  * JVM writes the archive as it exits; the launcher maps it at every start, so those classes are neither
  * parsed nor verified again.
  */
@@ -49,7 +49,7 @@ public final class ArchiveTraining {
                 throw new IllegalStateException(failed.get() + " training requests were not answered 2xx");
             }
         } finally {
-            gateway.shutdown().join();
+            gateway.close(); // at once: the drain would only wait out its delay
         }
     }
 }

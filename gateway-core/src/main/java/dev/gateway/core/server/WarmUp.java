@@ -6,7 +6,9 @@ import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.GatewayConfig.Bucket;
 import dev.gateway.core.config.GatewayConfig.Listener;
 import dev.gateway.core.config.GatewayConfig.LoggingConfig;
+import dev.gateway.core.config.GatewayConfig.OperationConfig;
 import dev.gateway.core.config.GatewayConfig.RateLimitConfig;
+import dev.gateway.core.config.GatewayConfig.RouteConfig;
 import dev.gateway.core.config.GatewayConfig.TracingConfig;
 import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
 import dev.gateway.core.net.Transport;
@@ -37,7 +39,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * client limits, the pipeline's classes), on its own event loop, listening on an ephemeral loopback port.
  * Its upstreams are one in-process stub ({@link WarmUpStub}), its credentials are a random API key (and an HS256
  * key when the configuration accepts JWTs) that exist only in the copy, its rate limits never refuse, and
- * it has no access log, no tracing, no health checks, no admin listener and its own metrics registry. So
+ * it has no access log, no tracing, no response checks, no health checks, no admin listener and its own
+ * metrics registry. So
  * nothing of the warm-up reaches a real upstream, the served metrics or the logs; what it leaves behind
  * is the JIT's compiled code, which every event loop shares.
  *
@@ -210,8 +213,15 @@ public final class WarmUp {
                 Map.of("warmup", new AuthConfig.ApiKey("warmup", sha256(apiKey), List.copyOf(scopes))));
         TracingConfig t = real.tracing();
         Listener loopback = new Listener("127.0.0.1", 0);
+        // No response checks: the stub's one answer need not fit another contract, and a mismatch would be
+        // logged as if a real upstream had sent it.
+        List<RouteConfig> routes = real.routes().stream()
+                .map(r -> new RouteConfig(r.prefix(), r.upstream(), "off", r.totalTimeout())).toList();
+        Map<String, OperationConfig> operations = new LinkedHashMap<>();
+        real.operations().forEach((id, o) -> operations.put(id, new OperationConfig(id, o.responseTimeout(),
+                o.idleTimeout(), o.maxBodyBytes(), o.responseValidation() == null ? null : "off")));
         return new GatewayConfig(loopback, loopback, real.contract(), 1, real.allocator(), real.client(),
-                real.shutdown(), upstreams, real.routes(), real.operations(), auth, limits,
+                real.shutdown(), upstreams, routes, operations, auth, limits,
                 new LoggingConfig(real.logging().level(), false),
                 new TracingConfig(false, t.endpoint(), t.sampleRatio(), t.serviceName(), t.exportTimeout(),
                         t.scheduleDelay(), t.maxQueueSize()),
