@@ -17,12 +17,23 @@ final class BlockingHttpClient implements AutoCloseable {
     private final byte[] body = new byte[64 * 1024];
 
     BlockingHttpClient(int port, byte[] request) throws IOException {
+        this(port, request, 0);
+    }
+
+    /** @param timeoutMillis for connecting and for each read; 0 waits as long as it takes */
+    BlockingHttpClient(int port, byte[] request, int timeoutMillis) throws IOException {
         this.request = request;
         socket = new Socket();
-        socket.setTcpNoDelay(true);
-        socket.connect(new InetSocketAddress("127.0.0.1", port));
-        out = socket.getOutputStream();
-        in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+        try {
+            socket.setTcpNoDelay(true);
+            socket.connect(new InetSocketAddress("127.0.0.1", port), timeoutMillis);
+            socket.setSoTimeout(timeoutMillis);
+            out = socket.getOutputStream();
+            in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+        } catch (IOException e) {
+            socket.close(); // refused, say: the socket is not left for the collector
+            throw e;
+        }
     }
 
     /** @return the status code */

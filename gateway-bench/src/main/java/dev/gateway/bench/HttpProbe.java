@@ -1,11 +1,6 @@
 package dev.gateway.bench;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -26,56 +21,11 @@ final class HttpProbe {
 
     /** The response's status code, or -1; waits at most {@code timeoutMillis} for an answer. */
     int status(int timeoutMillis) {
-        try (Socket s = new Socket()) {
-            s.setTcpNoDelay(true);
-            s.connect(new InetSocketAddress("127.0.0.1", port), timeoutMillis);
-            s.setSoTimeout(timeoutMillis);
-            OutputStream out = s.getOutputStream();
-            out.write(request);
-            out.flush();
-            return readResponse(new BufferedInputStream(s.getInputStream(), 4096));
+        // The whole response is read, so closing sends no reset for unread bytes (which the server may log).
+        try (BlockingHttpClient c = new BlockingHttpClient(port, request, timeoutMillis)) {
+            return c.exchange();
         } catch (IOException | RuntimeException e) {
             return -1;
         }
-    }
-
-    /**
-     * Reads the head and a Content-Length body: all of it, so that closing sends no reset for unread bytes
-     * (which the server may log), and without waiting for the server to close (not every server does, asked
-     * to or not).
-     */
-    private static int readResponse(InputStream in) throws IOException {
-        int status = -1;
-        long contentLength = 0;
-        StringBuilder line = new StringBuilder(64);
-        for (int lineNo = 0; ; ) {
-            int c = in.read();
-            if (c < 0) {
-                return -1;
-            }
-            if (c == '\r') {
-                continue;
-            }
-            if (c != '\n') {
-                line.append((char) c);
-                continue;
-            }
-            if (line.length() == 0) {
-                break;
-            }
-            if (lineNo++ == 0) {
-                status = line.length() >= 12 && line.indexOf("HTTP/1.") == 0
-                        ? Integer.parseInt(line.substring(9, 12)) : -1;
-            } else if (line.length() > 15 && line.substring(0, 15).equalsIgnoreCase("content-length:")) {
-                contentLength = Long.parseLong(line.substring(15).trim());
-            }
-            line.setLength(0);
-        }
-        for (long left = contentLength; left > 0; left--) {
-            if (in.read() < 0) {
-                return -1;
-            }
-        }
-        return status;
     }
 }

@@ -3,6 +3,7 @@ package dev.gateway.core.pipeline;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ByteProcessor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -94,7 +95,7 @@ final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     }
 
     private static boolean onlyLineEnds(ByteBuf buf) {
-        return buf.forEachByte(b -> b == '\r' || b == '\n') == -1;
+        return buf.forEachByte(ByteProcessor.FIND_NON_CRLF) == -1;
     }
 
     /** The request head is decoded; its body (if any) is now on the body-idle clock. */

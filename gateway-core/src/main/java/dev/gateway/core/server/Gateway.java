@@ -65,6 +65,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -106,18 +107,19 @@ public final class Gateway implements AutoCloseable {
      */
     private final boolean warmUpCopy;
     /** Every scope some operation requires: the warm-up's key holds them all. */
-    private final Set<String> contractScopes = new HashSet<>();
+    private final Set<String> contractScopes;
 
     private Gateway(GatewayConfig config, boolean warmUpCopy) throws InterruptedException {
         this.config = config;
         this.warmUpCopy = warmUpCopy;
         Contract contract = config.contract() == null ? Contract.bundled() : Contract.load(Path.of(config.contract()));
+        this.contractScopes = contract.operations().stream().flatMap(o -> o.requiredScopes().stream())
+                .collect(Collectors.toUnmodifiableSet());
         boolean wantsDemo = config.upstreams().values().stream()
                 .anyMatch(u -> u.endpoints().contains(GatewayConfig.DEMO_ENDPOINT));
         this.demo = wantsDemo ? DemoUpstreams.start("127.0.0.1", 0, 0) : null;
         try {
             applyLogLevel(config.logging());
-            contract.operations().forEach(o -> contractScopes.addAll(o.requiredScopes()));
             this.upstreams = upstreams(config, demo, metrics);
             RouteTable routes = routes(contract, config, upstreams, metrics);
             Authenticator authenticator = Authenticator.create(config.auth(), background);
