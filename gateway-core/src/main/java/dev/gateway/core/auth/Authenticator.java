@@ -1,5 +1,6 @@
 package dev.gateway.core.auth;
 
+import io.netty.util.AsciiString;
 import com.nimbusds.jose.jwk.JWKSet;
 import dev.gateway.core.config.AuthConfig;
 import dev.gateway.core.config.ConfigException;
@@ -14,6 +15,9 @@ import org.apache.logging.log4j.Logger;
  * verified before) or an API key. Safe to call from any event loop at once; never blocks.
  */
 public final class Authenticator {
+    /** The header an API key comes in (the contract's {@code apiKey} scheme). */
+    public static final AsciiString X_API_KEY = AsciiString.cached("x-api-key");
+
     private static final Logger LOG = LogManager.getLogger(Authenticator.class);
 
     private final int maxTokenLength;

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import dev.gateway.core.upstream.Upstream;
 
 /**
  * A gateway's Prometheus series, in its own registry (served on the admin listener): the legacy ones,

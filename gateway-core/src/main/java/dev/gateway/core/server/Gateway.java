@@ -17,11 +17,8 @@ import dev.gateway.core.contract.RequestRules;
 import dev.gateway.core.contract.ResponseRules;
 import dev.gateway.core.demo.DemoUpstreams;
 import dev.gateway.core.net.Transport;
-import dev.gateway.core.pipeline.ClientChannelInitializer;
 import dev.gateway.core.observe.GatewayMetrics;
 import dev.gateway.core.observe.Tracing;
-import dev.gateway.core.pipeline.ServerState;
-import dev.gateway.core.pipeline.Telemetry;
 import dev.gateway.core.ratelimit.LocalRateLimiter;
 import dev.gateway.core.ratelimit.RateClass;
 import dev.gateway.core.ratelimit.RateLimiter;
@@ -32,7 +29,6 @@ import dev.gateway.core.route.RoutedOperation.LocalEndpoint;
 import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.HealthProbe;
 import dev.gateway.core.upstream.Upstream;
-import dev.gateway.core.upstream.UpstreamPools;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.AdaptiveByteBufAllocator;
 import io.netty.buffer.ByteBufAllocator;
@@ -70,6 +66,9 @@ import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.logging.log4j.core.config.Configurator;
+import dev.gateway.core.exchange.ServerState;
+import dev.gateway.core.observe.Telemetry;
+import dev.gateway.core.upstream.UpstreamPools;
 
 /** A running gateway: its listeners, event loops, upstream pools and (optionally) demo upstreams. */
 public final class Gateway implements AutoCloseable {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import dev.gateway.core.upstream.pool.EndpointPool;
 
 /**
  * Every event loop's pools, built once at start: {@link #forLoop} is a read-only identity lookup that

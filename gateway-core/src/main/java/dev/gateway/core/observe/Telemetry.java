@@ -1,0 +1,85 @@
+package dev.gateway.core.observe;
+
+import dev.gateway.core.observe.GatewayMetrics;
+import dev.gateway.core.observe.RouteMetrics;
+import dev.gateway.core.observe.Tracing;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.AsciiString;
+import dev.gateway.core.exchange.ExchangeObserver;
+import dev.gateway.core.exchange.ExchangeRecord;
+import io.opentelemetry.api.trace.Span;
+
+/**
+ * What an exchange leaves behind when it ends: its access log line, its count and time in the metrics,
+ * and its server span. Shared by every connection; holds nothing per exchange.
+ */
+public final class Telemetry implements ExchangeObserver {
+    private static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
+
+    private final GatewayMetrics metrics;
+    private final AccessLog accessLog;
+    private final Tracing tracing;
+
+    /**
+     * @param accessLog whether to write access log lines
+     * @param tracing the tracer, or {@code null} when tracing is off
+     */
+    public Telemetry(GatewayMetrics metrics, boolean accessLog, long pid, String hostname, Tracing tracing) {
+        this.metrics = metrics;
+        this.accessLog = accessLog ? new AccessLog(pid, hostname) : null;
+        this.tracing = tracing;
+    }
+
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
+    /** The tracer, or {@code null} when tracing is off. */
+    public Tracing tracing() {
+        return tracing;
+    }
+
+    @Override
+    public Span started(String requestId, HttpRequest request, String clientAddress, int clientPort) {
+        return tracing == null ? null : tracing.serverSpan(request, request.uri(), clientAddress, clientPort, requestId);
+    }
+
+    @Override
+    public void ended(ExchangeRecord r) {
+        RouteMetrics series = r.operation() != null ? r.operation().metrics()
+                : metrics.unrouted(r.request() == null ? null : r.request().method(),
+                        r.route() != null ? r.route() : GatewayMetrics.UNMATCHED);
+        series.exchange(r.status(), r.durationNanos(), r.bytesIn(), r.bytesOut());
+        String traceId = null;
+        if (r.span() != null) {
+            traceId = r.span().getSpanContext().getTraceId();
+            Tracing.endServerSpan(r.span(), r.request().method().name(), r.route(), r.answered() ? r.status() : 0,
+                    !r.delivered());
+        } else if (r.request() != null) {
+            traceId = callersTraceId(r.request());
+        }
+        if (accessLog != null) {
+            accessLog.write(r, System.currentTimeMillis(), traceId);
+        }
+    }
+
+    /**
+     * With tracing off the caller's trace id still goes in the log, when its {@code traceparent} is well
+     * formed ({@code 00-<32 hex>-<16 hex>-<2 hex>}, the trace id not all zeros).
+     */
+    static String callersTraceId(HttpRequest request) {
+        String tp = request.headers().get(TRACEPARENT);
+        if (tp == null || tp.length() < 55 || tp.charAt(2) != '-' || tp.charAt(35) != '-' || tp.charAt(52) != '-') {
+            return null;
+        }
+        boolean zero = true;
+        for (int i = 3; i < 35; i++) {
+            char c = tp.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                return null;
+            }
+            zero &= c == '0';
+        }
+        return zero ? null : tp.substring(3, 35);
+    }
+}

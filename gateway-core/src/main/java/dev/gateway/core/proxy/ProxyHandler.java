@@ -1,0 +1,114 @@
+package dev.gateway.core.proxy;
+
+import dev.gateway.core.observe.Tracing;
+import dev.gateway.core.upstream.Upstream;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.ReferenceCountUtil;
+import dev.gateway.core.exchange.Exchange;
+import dev.gateway.core.exchange.ExchangeLifecycle;
+import dev.gateway.core.exchange.RequestRefused;
+import dev.gateway.core.upstream.pool.EndpointPool;
+import dev.gateway.core.upstream.UpstreamPools;
+
+/**
+ * The last stage: relays each routed request to a pooled upstream connection on this connection's own
+ * event loop, and the response back, one {@link ProxyCall} per exchange.
+ */
+public final class ProxyHandler extends ChannelInboundHandlerAdapter {
+    private final ExchangeLifecycle exchanges;
+    private final UpstreamPools pools;
+    private final Tracing tracing;
+    private UpstreamPools.LoopPools loopPools;
+    private CallClock clock;
+    /** The latest exchange's call; see {@link #call()}. */
+    private ProxyCall call;
+
+    /** @param tracing the tracer, or {@code null} when tracing is off */
+    public ProxyHandler(ExchangeLifecycle exchanges, UpstreamPools pools, Tracing tracing) {
+        this.exchanges = exchanges;
+        this.pools = pools;
+        this.tracing = tracing;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        loopPools = pools.forLoop(ctx.channel().eventLoop()); // once per connection, not per request
+        clock = new CallClock(ctx.executor());
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest) {
+            Exchange ex = exchanges.current();
+            Upstream upstream = ex.operation().upstream();
+            EndpointPool pool = loopPools.pick(upstream, null);
+            if (pool == null) { // every breaker is open: answer without touching the network
+                ReferenceCountUtil.release(msg);
+                ex.rejectUnavailable(ctx, "upstream " + upstream.name() + " is failing; its circuit breakers are open",
+                        upstream.retryAfterSeconds());
+                return;
+            }
+            call = new ProxyCall(ctx, exchanges.gate(), clock, ex, loopPools, pool, exchanges.clientAddress(),
+                    tracing);
+            ex.callStarted(call, upstream.name());
+            call.start((HttpRequest) msg);
+            return;
+        }
+        ProxyCall call = call();
+        if (msg instanceof HttpContent && call != null) {
+            call.requestContent((HttpContent) msg);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /**
+     * The current exchange's call, if it has one. An exchange that ends stops its call
+     * ({@link dev.gateway.core.exchange.UpstreamCall#abandon}); a call of an earlier exchange is never
+     * handed what belongs to the next one.
+     */
+    private ProxyCall call() {
+        ProxyCall c = call;
+        return c != null && c.exchange() == exchanges.current() ? c : null;
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ProxyCall call = call();
+        if (call != null) {
+            call.flushUpstream();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof RequestRefused) {
+            ProxyCall c = call();
+            if (c != null) {
+                RequestRefused refused = (RequestRefused) evt;
+                c.refuse(refused.code(), refused.message());
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        ProxyCall call = call();
+        if (call != null) {
+            call.clientWritabilityChanged(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        clock.close(); // the exchange in flight, and its call, were ended by ExchangeLifecycle just before
+        ctx.fireChannelInactive();
+    }
+}

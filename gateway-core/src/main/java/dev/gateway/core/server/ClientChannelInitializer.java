@@ -1,0 +1,87 @@
+package dev.gateway.core.server;
+
+import dev.gateway.codec.RequestFraming;
+import dev.gateway.core.admin.Probes;
+import dev.gateway.core.auth.Authenticator;
+import dev.gateway.core.config.GatewayConfig.ClientLimits;
+import dev.gateway.core.ratelimit.RateLimiter;
+import dev.gateway.core.route.RouteTable;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.flow.FlowControlHandler;
+import io.prometheus.client.Counter;
+import dev.gateway.core.exchange.ConnectionTimeouts;
+import dev.gateway.core.exchange.ServerState;
+import dev.gateway.core.exchange.ExchangeLifecycle;
+import dev.gateway.core.stage.RequestGuard;
+import dev.gateway.core.stage.Routing;
+import dev.gateway.core.stage.Authentication;
+import dev.gateway.core.stage.RateLimiting;
+import dev.gateway.core.stage.Admission;
+import dev.gateway.core.stage.ContractValidation;
+import dev.gateway.core.proxy.ProxyHandler;
+import dev.gateway.core.observe.Telemetry;
+import dev.gateway.core.upstream.UpstreamPools;
+
+/**
+ * Builds a client connection's pipeline:
+ * timeouts, HTTP/1.1 codec, flow control, exchange start, request guard, routing, authentication,
+ * rate limiting, admission, contract validation, proxy.
+ */
+public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
+    /** Body chunks are forwarded as the decoder cuts them; this bounds one chunk. */
+    private static final int MAX_CHUNK_BYTES = 16 * 1024;
+
+    private final ClientLimits limits;
+    private final ServerState state;
+    private final RouteTable routes;
+    private final Probes probes;
+    private final UpstreamPools pools;
+    private final Authenticator authenticator;
+    private final RateLimiter rateLimiter;
+    private final Counter.Child[] rateLimited;
+    private final Telemetry telemetry;
+
+    /** @param rateLimited refusals by rate class, indexed as the classes are */
+    public ClientChannelInitializer(ClientLimits limits, ServerState state, RouteTable routes, Probes probes,
+            UpstreamPools pools, Authenticator authenticator, RateLimiter rateLimiter, Counter.Child[] rateLimited,
+            Telemetry telemetry) {
+        this.limits = limits;
+        this.state = state;
+        this.routes = routes;
+        this.probes = probes;
+        this.pools = pools;
+        this.authenticator = authenticator;
+        this.rateLimiter = rateLimiter;
+        this.rateLimited = rateLimited;
+        this.telemetry = telemetry;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        if (!state.tryOpenConnection(limits.maxConnections())) {
+            ch.close(); // over client.maxConnections: refuse at once rather than serve everyone slowly
+            return;
+        }
+        ch.closeFuture().addListener(f -> state.connectionClosed());
+        ConnectionTimeouts timeouts = new ConnectionTimeouts(limits.keepAliveIdleTimeout().toNanos(),
+                limits.headersTimeout().toNanos(), limits.bodyIdleTimeout().toNanos());
+        ExchangeLifecycle exchanges = new ExchangeLifecycle(state, timeouts, telemetry);
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("timeouts", timeouts);
+        p.addLast("http", new HttpServerCodec(RequestFraming.decoderConfig(limits.maxRequestLineBytes(),
+                limits.maxHeaderBytes(), MAX_CHUNK_BYTES)));
+        // With reading paused, decoded messages wait here instead of racing into the handlers.
+        p.addLast("flow", new FlowControlHandler());
+        p.addLast("exchange", exchanges);
+        p.addLast("guard", new RequestGuard(exchanges));
+        p.addLast("routing", new Routing(exchanges, routes, probes));
+        p.addLast("auth", new Authentication(exchanges, authenticator, telemetry.metrics()));
+        p.addLast("ratelimit", new RateLimiting(exchanges, rateLimiter, rateLimited));
+        p.addLast("admission", new Admission(exchanges));
+        p.addLast("contract", new ContractValidation(exchanges));
+        p.addLast("proxy", new ProxyHandler(exchanges, pools, telemetry.tracing()));
+    }
+}

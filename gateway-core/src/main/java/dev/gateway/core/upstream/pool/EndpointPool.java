@@ -1,0 +1,182 @@
+package dev.gateway.core.upstream.pool;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
+import java.util.ArrayDeque;
+import dev.gateway.core.upstream.Endpoint;
+
+/**
+ * The connections of one event loop to one endpoint. Only that loop touches it, so it needs no locks:
+ * a request's upstream channel lives on the same loop as its client channel.
+ *
+ * <p>Idle connections are reused most-recent first (warm ones stay warm, surplus ones age out and are
+ * swept) and are checked to be open before they are handed out. At the cap, requests wait in a bounded
+ * queue; beyond it they are refused at once rather than queued into latency.
+ */
+public final class EndpointPool {
+    private final EventLoop loop;
+    private final Endpoint endpoint;
+    private final Bootstrap bootstrap;
+    private final int maxConnections;
+    private final int maxWaiters;
+    private final long idleTimeoutNanos;
+    private final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
+    private final ArrayDeque<AcquireCallback> waiters = new ArrayDeque<>();
+    private int open; // connecting + leased + idle
+    private int calls; // calls on this loop to this endpoint not finished yet: what balancing compares
+
+    /**
+     * @param loop the only loop that uses this pool
+     * @param template the bootstrap to clone (transport, options, allocator)
+     * @param maxConnections connections this pool may open at once
+     * @param maxWaiters acquires that may wait for a connection to come free; beyond them
+     *     {@link PoolExhaustedException}
+     * @param idleTimeoutNanos idle connections older than this are closed by {@link #sweep}
+     * @param maxResponseHeaderBytes the largest response head accepted (bytes)
+     */
+    public EndpointPool(EventLoop loop, Endpoint endpoint, Bootstrap template, int maxConnections, int maxWaiters,
+            long idleTimeoutNanos, int maxResponseHeaderBytes) {
+        this.loop = loop;
+        this.endpoint = endpoint;
+        this.maxConnections = maxConnections;
+        this.maxWaiters = maxWaiters;
+        this.idleTimeoutNanos = idleTimeoutNanos;
+        this.bootstrap = template.clone(loop).handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast("status-line", new StatusLineCheck());
+                ch.pipeline().addLast("http", new UpstreamCodec(maxResponseHeaderBytes, 16384));
+                ch.pipeline().addLast("upstream", new UpstreamConnection(EndpointPool.this));
+            }
+        });
+    }
+
+    public Endpoint endpoint() {
+        return endpoint;
+    }
+
+    /**
+     * Leases a connection, reusing an idle one when there is one and {@code fresh} is not asked for (a
+     * retry after a reused connection turned out closed wants a new one). Must be called on the pool's
+     * loop.
+     */
+    public void acquire(AcquireCallback callback, boolean fresh) {
+        assert loop.inEventLoop();
+        UpstreamConnection c;
+        while (!fresh && (c = idle.pollFirst()) != null) {
+            if (c.channel().isActive()) {
+                c.reused = true;
+                callback.onAcquired(c);
+                return;
+            }
+            c.channel().close(); // closed by the upstream while idle; never hand it out
+        }
+        if (fresh && open >= maxConnections && !idle.isEmpty()) {
+            // A new connection is wanted at the cap: make room by closing the oldest idle one (its close
+            // brings the count back; until then the cap is over by one).
+            idle.pollLast().channel().close();
+            connect(callback);
+        } else if (open < maxConnections) {
+            connect(callback);
+        } else if (waiters.size() < maxWaiters) {
+            waiters.addLast(callback);
+        } else {
+            callback.onAcquireFailed(PoolExhaustedException.INSTANCE);
+        }
+    }
+
+    /** Withdraws a waiting acquire (its request went away or timed out). */
+    public void cancel(AcquireCallback callback) {
+        waiters.remove(callback);
+    }
+
+    /** A call to this endpoint begins on this loop; balancing prefers endpoints with fewer. */
+    public void callStarted() {
+        calls++;
+    }
+
+    public void callEnded() {
+        calls--;
+    }
+
+    /** Calls to this endpoint in flight on this loop. */
+    public int calls() {
+        return calls;
+    }
+
+    /** Connections open now (connecting, leased or idle). */
+    public int openConnections() {
+        return open;
+    }
+
+    public int idleConnections() {
+        return idle.size();
+    }
+
+    /** Acquires waiting for a connection to come free. */
+    public int pendingAcquires() {
+        return waiters.size();
+    }
+
+    private void connect(AcquireCallback callback) {
+        open++;
+        ChannelFuture f = bootstrap.connect(endpoint.address());
+        f.addListener((ChannelFuture done) -> {
+            if (done.isSuccess()) {
+                UpstreamConnection c = done.channel().pipeline().get(UpstreamConnection.class);
+                callback.onAcquired(c);
+            } else {
+                open--;
+                callback.onAcquireFailed(done.cause());
+                serveWaiter();
+            }
+        });
+    }
+
+    void release(UpstreamConnection c, boolean reusable) {
+        if (!reusable || !c.channel().isActive()) {
+            c.channel().close();
+            return;
+        }
+        AcquireCallback waiter = waiters.pollFirst();
+        if (waiter != null) {
+            c.reused = true;
+            waiter.onAcquired(c);
+            return;
+        }
+        c.idleSinceNanos = System.nanoTime();
+        idle.addFirst(c);
+    }
+
+    void closed(UpstreamConnection c) {
+        open--;
+        idle.remove(c);
+        serveWaiter();
+    }
+
+    private void serveWaiter() {
+        if (!waiters.isEmpty() && open < maxConnections) {
+            connect(waiters.pollFirst());
+        }
+    }
+
+    /** Closes connections idle longer than the pool's idle timeout; the oldest sit at the tail. */
+    public void sweep(long nowNanos) {
+        UpstreamConnection c;
+        while ((c = idle.peekLast()) != null && nowNanos - c.idleSinceNanos >= idleTimeoutNanos) {
+            idle.pollLast();
+            c.channel().close();
+        }
+    }
+
+    /** Closes every idle connection (shutdown). */
+    public void closeIdle() {
+        UpstreamConnection c;
+        while ((c = idle.pollFirst()) != null) {
+            c.channel().close();
+        }
+    }
+}
