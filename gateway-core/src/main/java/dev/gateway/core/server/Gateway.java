@@ -6,26 +6,20 @@ import dev.gateway.core.auth.Authenticator;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.GatewayConfig.LoggingConfig;
-import dev.gateway.core.config.GatewayConfig.OperationConfig;
-import dev.gateway.core.config.GatewayConfig.RouteConfig;
 import dev.gateway.core.config.GatewayConfig.TracingConfig;
 import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
 import dev.gateway.core.config.HostPort;
 import dev.gateway.core.contract.Contract;
 import dev.gateway.core.contract.Operation;
-import dev.gateway.core.contract.RequestRules;
-import dev.gateway.core.contract.ResponseRules;
 import dev.gateway.core.demo.DemoUpstreams;
 import dev.gateway.core.net.Transport;
 import dev.gateway.core.observe.GatewayMetrics;
 import dev.gateway.core.observe.Tracing;
 import dev.gateway.core.ratelimit.LocalRateLimiter;
-import dev.gateway.core.ratelimit.RateClass;
+import dev.gateway.core.ratelimit.RateClasses;
 import dev.gateway.core.ratelimit.RateLimiter;
-import dev.gateway.core.route.Route;
+import dev.gateway.core.route.RouteBinder;
 import dev.gateway.core.route.RouteTable;
-import dev.gateway.core.route.RoutedOperation;
-import dev.gateway.core.route.RoutedOperation.LocalEndpoint;
 import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.HealthProbe;
 import dev.gateway.core.upstream.Upstream;
@@ -52,7 +46,6 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -120,7 +113,10 @@ public final class Gateway implements AutoCloseable {
         try {
             applyLogLevel(config.logging());
             this.upstreams = upstreams(config, demo, metrics);
-            RouteTable routes = routes(contract, config, upstreams, metrics);
+            RateClasses rateClasses = RateClasses.of(config.rateLimits());
+            Map<String, Upstream> byName = new LinkedHashMap<>();
+            upstreams.forEach(u -> byName.put(u.name(), u));
+            RouteTable routes = RouteBinder.bind(contract, config, byName, rateClasses, metrics);
             Authenticator authenticator = Authenticator.create(config.auth(), background);
             List<String> open = contract.operations().stream()
                     .filter(o -> !o.secured() && !o.pathTemplate().equals("/healthz")
@@ -129,9 +125,9 @@ public final class Gateway implements AutoCloseable {
             if (!open.isEmpty() && !warmUpCopy) {
                 LOG.warn("the contract lets anyone call {} (no security, or security: [])", open);
             }
-            Map<String, RateClass> rateClasses = rateClasses(config);
             this.rateLimiter = new LocalRateLimiter(rateClasses.size(), background, RATE_SWEEP);
-            Counter.Child[] rateLimited = rateClasses.keySet().stream().map(metrics::rateLimited)
+            // Indexed as the classes are: RateLimiting counts a refusal at its class's index.
+            Counter.Child[] rateLimited = rateClasses.all().stream().map(c -> metrics.rateLimited(c.name()))
                     .toArray(Counter.Child[]::new);
             Transport transport = Transport.best();
             // 0 means one loop per core (Netty's own default would be two per core).
@@ -439,95 +435,5 @@ public final class Gateway implements AutoCloseable {
             out.add(new Upstream(out.size(), u, endpoints, metrics.upstream(u.name())));
         }
         return out;
-    }
-
-    static RouteTable routes(Contract contract, GatewayConfig config, List<Upstream> upstreams,
-            GatewayMetrics metrics) {
-        Map<String, Upstream> byName = new LinkedHashMap<>();
-        upstreams.forEach(u -> byName.put(u.name(), u));
-        for (String id : config.operations().keySet()) {
-            if (contract.operations().stream().noneMatch(o -> o.id().equals(id))) {
-                throw new ConfigException("setting 'operations." + id + "': the contract has no operation '"
-                        + id + "'");
-            }
-        }
-        Map<String, RequestRules> rules = contract.compileRequestRules(op -> {
-            OperationConfig oc = config.operations().get(op.id());
-            if (oc != null && oc.maxBodyBytes() != null) {
-                return oc.maxBodyBytes();
-            }
-            return contract.takesJsonBody(op) ? config.client().maxJsonBodyBytes() : config.client().maxBodyBytes();
-        });
-        Map<String, RateClass> rateClasses = rateClasses(config);
-        List<RoutedOperation> bound = new ArrayList<>();
-        for (Operation op : contract.operations()) {
-            bound.add(bind(op, config, byName, rules.get(op.id()), rateClasses));
-        }
-        Set<String> checked = new HashSet<>();
-        for (RoutedOperation r : bound) {
-            if (r.upstream() != null && !r.responseValidation().equals("off")) {
-                checked.add(r.operation().id());
-            }
-        }
-        Map<String, ResponseRules> responses = contract.compileResponseRules(checked);
-        Map<String, List<RoutedOperation>> byTemplate = new LinkedHashMap<>();
-        for (RoutedOperation r : bound) {
-            Operation op = r.operation();
-            boolean checks = responses.containsKey(op.id());
-            RoutedOperation withResponses = (checks ? r.withResponses(responses.get(op.id())) : r)
-                    .withMetrics(metrics.route(op.method().name(), op.pathTemplate(), checks ? op.id() : null));
-            byTemplate.computeIfAbsent(r.operation().pathTemplate(), t -> new ArrayList<>()).add(withResponses);
-        }
-        List<Route> routes = new ArrayList<>();
-        byTemplate.forEach((template, ops) -> routes.add(new Route(template, ops)));
-        return new RouteTable(routes);
-    }
-
-    /** The rate classes of the configuration, by name ({@code trade.read}), indexed in file order. */
-    static Map<String, RateClass> rateClasses(GatewayConfig config) {
-        Map<String, RateClass> out = new LinkedHashMap<>();
-        config.rateLimits().forEach((upstream, limits) -> {
-            addRateClass(out, upstream + ".read", limits.read());
-            addRateClass(out, upstream + ".write", limits.write());
-        });
-        return out;
-    }
-
-    private static void addRateClass(Map<String, RateClass> classes, String name, GatewayConfig.Bucket bucket) {
-        if (bucket != null) { // not limited
-            classes.put(name, new RateClass(classes.size(), name, bucket.perSecond(), bucket.burst()));
-        }
-    }
-
-    private static RoutedOperation bind(Operation op, GatewayConfig config, Map<String, Upstream> upstreams,
-            RequestRules rules, Map<String, RateClass> rateClasses) {
-        if (op.pathTemplate().equals("/healthz")) {
-            return new RoutedOperation(op, null, LocalEndpoint.HEALTH, null, null);
-        }
-        if (op.pathTemplate().equals("/readyz")) {
-            return new RoutedOperation(op, null, LocalEndpoint.READINESS, null, null);
-        }
-        RouteConfig best = null;
-        for (RouteConfig r : config.routes()) {
-            String p = r.prefix();
-            boolean under = op.pathTemplate().equals(p) || op.pathTemplate().startsWith(p.endsWith("/") ? p : p + "/");
-            if (under && (best == null || p.length() > best.prefix().length())) {
-                best = r;
-            }
-        }
-        if (best == null) {
-            throw new ConfigException("operation '" + op.id() + "' (" + op.method() + " " + op.pathTemplate()
-                    + ") falls under no prefix in 'routes'");
-        }
-        Upstream upstream = upstreams.get(best.upstream());
-        OperationConfig oc = config.operations().get(op.id());
-        Duration idle = oc == null ? null : oc.idleTimeout();
-        Duration response = oc != null && oc.responseTimeout() != null
-                ? oc.responseTimeout() : upstream.config().responseTimeout();
-        String validation = oc != null && oc.responseValidation() != null
-                ? oc.responseValidation() : best.responseValidation();
-        RateClass rateClass = rateClasses.get(upstream.name() + (op.isRead() ? ".read" : ".write"));
-        return new RoutedOperation(op, upstream, null, idle == null ? response : null, idle,
-                idle == null ? best.totalTimeout() : null, rules, validation, null, rateClass, null);
     }
 }

@@ -1,4 +1,4 @@
-package dev.gateway.core.server;
+package dev.gateway.core.route;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -9,28 +9,28 @@ import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.contract.Contract;
 import dev.gateway.core.observe.GatewayMetrics;
-import dev.gateway.core.route.RouteTable;
-import dev.gateway.core.route.RoutedOperation;
+import dev.gateway.core.ratelimit.RateClasses;
 import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.Upstream;
 import io.netty.handler.codec.http.HttpMethod;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** How contract operations are bound to upstreams and timeouts at start. */
-class GatewayWiringTest {
-    private static List<Upstream> upstreams(GatewayConfig c) {
-        List<Upstream> out = new ArrayList<>();
-        c.upstreams().values().forEach(u -> out.add(new Upstream(out.size(), u,
+class RouteBinderTest {
+    private static Map<String, Upstream> upstreams(GatewayConfig c) {
+        Map<String, Upstream> out = new LinkedHashMap<>();
+        c.upstreams().values().forEach(u -> out.put(u.name(), new Upstream(out.size(), u,
                 List.of(new Endpoint(u.name(), "127.0.0.1", 1, u.breaker())))));
         return out;
     }
 
     private static RouteTable table(String yaml) {
         GatewayConfig c = GatewayConfig.fromYaml(yaml, "gw.yaml");
-        return Gateway.routes(Contract.bundled(), c, upstreams(c), new GatewayMetrics());
+        return RouteBinder.bind(Contract.bundled(), c, upstreams(c), RateClasses.of(c.rateLimits()), new GatewayMetrics());
     }
 
     @Test
@@ -66,5 +66,14 @@ class GatewayWiringTest {
         msg = assertThrows(ConfigException.class, () -> table("operations: {placeOrder: {idleTimeout: 1s}}"))
                 .getMessage();
         assertTrue(msg.contains("no operation 'placeOrder'"), msg);
+    }
+
+    @Test
+    void readsAndWritesGetTheirUpstreamsRateClass() {
+        RouteTable t = table("rateLimits: {task: {read: ~}}");
+        assertEquals("trade.read", t.match("/v1/trades/trd_x").operation(HttpMethod.GET).rateClass().name());
+        assertEquals("trade.write", t.match("/v1/trades").operation(HttpMethod.POST).rateClass().name());
+        assertNull(t.match("/v1/tasks/tsk_x").operation(HttpMethod.GET).rateClass(), "task reads are not limited");
+        assertEquals("task.write", t.match("/v1/tasks").operation(HttpMethod.POST).rateClass().name());
     }
 }
