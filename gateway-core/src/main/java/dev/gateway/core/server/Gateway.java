@@ -5,8 +5,10 @@ import dev.gateway.core.admin.Probes;
 import dev.gateway.core.auth.Authenticator;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.config.GatewayConfig.Allocator;
 import dev.gateway.core.config.GatewayConfig.LoggingConfig;
 import dev.gateway.core.config.GatewayConfig.OperationConfig;
+import dev.gateway.core.config.GatewayConfig.ResponseValidation;
 import dev.gateway.core.config.GatewayConfig.RouteConfig;
 import dev.gateway.core.config.GatewayConfig.TracingConfig;
 import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
@@ -204,8 +206,8 @@ public final class Gateway implements AutoCloseable {
      *
      * @param kind {@code pooled} or {@code adaptive} (the {@code allocator} setting)
      */
-    private static ByteBufAllocator allocator(String kind, int loops) {
-        if (kind.equals("adaptive")) {
+    private static ByteBufAllocator allocator(Allocator kind, int loops) {
+        if (kind == Allocator.ADAPTIVE) {
             return new AdaptiveByteBufAllocator();
         }
         int arenas = loops + 1;
@@ -254,7 +256,7 @@ public final class Gateway implements AutoCloseable {
     /** The {@code logging.level} setting, unless {@code -Dgateway.logLevel} was given (it wins). */
     private static void applyLogLevel(LoggingConfig logging) {
         if (System.getProperty("gateway.logLevel") == null) {
-            Configurator.setRootLevel(Level.toLevel(logging.level()));
+            Configurator.setRootLevel(Level.toLevel(logging.level().name()));
         }
     }
 
@@ -466,7 +468,7 @@ public final class Gateway implements AutoCloseable {
         }
         Set<String> checked = new HashSet<>();
         for (RoutedOperation r : bound) {
-            if (r.upstream() != null && !r.responseValidation().equals("off")) {
+            if (r.upstream() != null && r.responseValidation() != ResponseValidation.OFF) {
                 checked.add(r.operation().id());
             }
         }
@@ -525,7 +527,7 @@ public final class Gateway implements AutoCloseable {
         Duration idle = oc == null ? null : oc.idleTimeout();
         Duration response = oc != null && oc.responseTimeout() != null
                 ? oc.responseTimeout() : upstream.config().responseTimeout();
-        String validation = oc != null && oc.responseValidation() != null
+        ResponseValidation validation = oc != null && oc.responseValidation() != null
                 ? oc.responseValidation() : best.responseValidation();
         RateClass rateClass = rateClasses.get(upstream.name() + (op.isRead() ? ".read" : ".write"));
         return new RoutedOperation(op, upstream, null, idle == null ? response : null, idle,
