@@ -62,23 +62,23 @@ public record AuthConfig(
     }
 
     static AuthConfig read(ConfigReader r) {
-        Duration skew = r.durationOrZero("clockSkew", Duration.ofSeconds(30));
-        int maxToken = (int) Math.min(r.bytes("maxTokenSize", 8192), 1 << 20);
-        List<String> issuers = r.strings("issuers", List.of());
-        String audience = r.string("audience", "");
+        Duration skew = r.durationOrZero("clockSkew");
+        int maxToken = (int) Math.min(r.bytes("maxTokenSize"), 1 << 20);
+        List<String> issuers = r.strings("issuers");
+        String audience = r.string("audience");
         Map<String, byte[]> hmac = new LinkedHashMap<>();
         r.stringEntries("hmacKeys").forEach((kid, v) -> hmac.put(kid, secret(r, "hmacKeys." + kid, v)));
-        String jwksFile = r.string("jwksFile", "");
-        String jwksUrl = r.string("jwksUrl", "");
+        String jwksFile = r.string("jwksFile");
+        String jwksUrl = r.string("jwksUrl");
         if (!jwksUrl.isEmpty() && !jwksUrl.startsWith("https://") && !jwksUrl.startsWith("http://")) {
             throw r.error("jwksUrl", "must be an http:// or https:// URL, got '" + jwksUrl + "'");
         }
         if (!jwksFile.isEmpty() && !Files.isReadable(Path.of(jwksFile))) {
             throw r.error("jwksFile", "cannot read '" + jwksFile + "'");
         }
-        Duration refresh = r.duration("jwksRefresh", Duration.ofMinutes(5));
-        Duration minRefresh = r.duration("jwksMinRefresh", Duration.ofMinutes(1));
-        int cacheSize = r.integer("tokenCacheSize", 10_000, 0, 10_000_000);
+        Duration refresh = r.duration("jwksRefresh");
+        Duration minRefresh = r.duration("jwksMinRefresh");
+        int cacheSize = r.integer("tokenCacheSize", 0, 10_000_000);
         Map<String, ApiKey> keys = new LinkedHashMap<>();
         r.entries("apiKeys").forEach((name, k) -> keys.put(name, apiKey(name, k)));
         r.rejectUnknownKeys();
@@ -107,7 +107,8 @@ public record AuthConfig(
             throw k.error("sha256", "must be the 64 hex digits of the key's SHA-256 (for example from "
                     + "'printf %s KEY | sha256sum'), not the key");
         }
-        List<String> scopes = k.strings("scopes", List.of());
+        // Optional by design: a key given no scopes holds none (it may call what asks for no scope).
+        List<String> scopes = k.optional("scopes", k::strings).orElse(List.of());
         for (String s : scopes) {
             if (!NAME.matcher(s).matches()) {
                 throw k.error("scopes", "a scope must be printable ASCII without spaces, got '" + s + "'");

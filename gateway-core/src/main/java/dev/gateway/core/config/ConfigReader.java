@@ -2,20 +2,26 @@ package dev.gateway.core.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * Reads one object of the configuration tree strictly: every key must be known (a typo is an error,
  * not a silently ignored setting), every value must have the right type, and errors name the full
- * dotted path of the setting.
+ * dotted path of the setting. There are no default values here: every setting must be in the tree
+ * (gateway-defaults.yaml gives them all), except those read through {@link #has} or {@link #optional},
+ * whose absence means something. Range checks stay here: they are validation, not defaults.
  */
 final class ConfigReader {
     private final JsonNode node;
@@ -34,10 +40,39 @@ final class ConfigReader {
         return new ConfigReader(value(key), qualified(key));
     }
 
-    /** A map whose keys are names chosen by the user (upstreams, operations). */
+    /** Whether the key has a value here; for settings that are optional by design (operation overrides). */
+    boolean has(String key) {
+        JsonNode v = value(key);
+        return !v.isMissingNode() && !v.isNull();
+    }
+
+    /** The setting read with {@code read} when it has a value, else empty: absence is a meaning, not a default. */
+    <T> Optional<T> optional(String key, Function<String, T> read) {
+        return has(key) ? Optional.of(read.apply(key)) : Optional.empty();
+    }
+
+    /**
+     * A template: a map merged under every entry of a map or list ({@code upstreamDefaults}), so that
+     * entries whose names the user chooses get every setting from the defaults file.
+     */
+    ObjectNode template(String key) {
+        JsonNode t = present(key);
+        if (!t.isObject()) {
+            throw new ConfigException(where(qualified(key)) + "expected a map of settings");
+        }
+        return (ObjectNode) t;
+    }
+
+    /** A map whose keys are names chosen by the user (operations, rate limits, API keys); it may be empty. */
     Map<String, ConfigReader> entries(String key) {
+        return entries(key, null);
+    }
+
+    /** The same, each entry merged over {@code template} first (the entry's own keys win). */
+    Map<String, ConfigReader> entries(String key, ObjectNode template) {
         Map<String, ConfigReader> out = new LinkedHashMap<>();
-        namedValues(key).forEach((name, value) -> out.put(name, new ConfigReader(value, qualified(key) + "." + name)));
+        namedValues(key).forEach((name, value) -> out.put(name,
+                new ConfigReader(overTemplate(template, value), qualified(key) + "." + name)));
         return out;
     }
 
@@ -57,14 +92,11 @@ final class ConfigReader {
     }
 
     private Map<String, JsonNode> namedValues(String key) {
-        JsonNode map = value(key);
-        Map<String, JsonNode> out = new LinkedHashMap<>();
-        if (map.isMissingNode() || map.isNull()) {
-            return out;
-        }
+        JsonNode map = present(key);
         if (!map.isObject()) {
             throw new ConfigException(where(qualified(key)) + "expected a map");
         }
+        Map<String, JsonNode> out = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             out.put(e.getKey(), e.getValue());
@@ -72,54 +104,67 @@ final class ConfigReader {
         return out;
     }
 
-    List<ConfigReader> list(String key) {
-        JsonNode list = value(key);
-        List<ConfigReader> out = new ArrayList<>();
-        if (list.isMissingNode() || list.isNull()) {
-            return out;
-        }
+    /** A list of maps, each merged over {@code template} first (the item's own keys win). */
+    List<ConfigReader> list(String key, ObjectNode template) {
+        JsonNode list = present(key);
         if (!list.isArray()) {
             throw new ConfigException(where(qualified(key)) + "expected a list");
         }
+        List<ConfigReader> out = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
-            out.add(new ConfigReader(list.get(i), qualified(key) + "[" + i + "]"));
+            out.add(new ConfigReader(overTemplate(template, list.get(i)), qualified(key) + "[" + i + "]"));
         }
         return out;
     }
 
-    String string(String key, String dflt) {
-        JsonNode v = value(key);
-        if (v.isMissingNode() || v.isNull()) {
-            return dflt;
+    /** An entry that is not a map is left as it is, for the reader to refuse with its own path. */
+    private static JsonNode overTemplate(ObjectNode template, JsonNode entry) {
+        if (template == null || !entry.isObject()) {
+            return entry;
         }
+        ObjectNode merged = template.deepCopy();
+        GatewayConfig.merge(merged, (ObjectNode) entry);
+        return merged;
+    }
+
+    String string(String key) {
+        JsonNode v = present(key);
         if (!v.isValueNode() || v.isBoolean()) {
             throw new ConfigException(where(qualified(key)) + "expected a string");
         }
         return v.asText();
     }
 
-    /** A mode word such as {@code off} or {@code log}; YAML reads a bare {@code off} as false, taken as "off". */
-    String mode(String key, String dflt) {
-        JsonNode v = value(key);
-        if (v.isBoolean() && !v.booleanValue()) {
-            return "off";
+    /**
+     * A mode word, one of the constants of {@code type} in any case ({@code enforce}, {@code WARN}). YAML
+     * reads a bare {@code off} as false, which is taken as "off".
+     */
+    <E extends Enum<E>> E mode(String key, Class<E> type) {
+        JsonNode v = present(key);
+        String word = v.isBoolean() ? (v.booleanValue() ? "true" : "off") : string(key);
+        for (E mode : type.getEnumConstants()) {
+            if (mode.name().equalsIgnoreCase(word)) {
+                return mode;
+            }
         }
-        return string(key, dflt);
+        List<String> accepted = new ArrayList<>();
+        for (E mode : type.getEnumConstants()) {
+            accepted.add(mode.name().toLowerCase(Locale.ROOT));
+        }
+        throw error(key, "must be one of " + String.join(", ", accepted) + "; got '" + word + "'");
     }
 
+    /** A string the user must give, not blank (a route's prefix, a key's hash): it has no default by design. */
     String requiredString(String key) {
-        String s = string(key, null);
+        String s = has(key) ? string(key) : null;
         if (s == null || s.isBlank()) {
             throw new ConfigException(where(qualified(key)) + "is required");
         }
         return s;
     }
 
-    int integer(String key, int dflt, int min, int max) {
-        JsonNode v = value(key);
-        if (v.isMissingNode() || v.isNull()) {
-            return dflt;
-        }
+    int integer(String key, int min, int max) {
+        JsonNode v = present(key);
         if (!v.canConvertToInt() || !v.isIntegralNumber()) {
             throw new ConfigException(where(qualified(key)) + "expected a whole number, got '" + v.asText() + "'");
         }
@@ -131,11 +176,8 @@ final class ConfigReader {
     }
 
     /** A number that may have a fraction ({@code 0.5}), within [min, max]. */
-    double decimal(String key, double dflt, double min, double max) {
-        JsonNode v = value(key);
-        if (v.isMissingNode() || v.isNull()) {
-            return dflt;
-        }
+    double decimal(String key, double min, double max) {
+        JsonNode v = present(key);
         if (!v.isNumber()) {
             throw new ConfigException(where(qualified(key)) + "expected a number, got '" + v.asText() + "'");
         }
@@ -146,11 +188,8 @@ final class ConfigReader {
         return d;
     }
 
-    boolean bool(String key, boolean dflt) {
-        JsonNode v = value(key);
-        if (v.isMissingNode() || v.isNull()) {
-            return dflt;
-        }
+    boolean bool(String key) {
+        JsonNode v = present(key);
         if (!v.isBoolean()) {
             throw new ConfigException(where(qualified(key)) + "expected true or false");
         }
@@ -161,20 +200,17 @@ final class ConfigReader {
      * A duration: {@code 250ms}, {@code 2s}, {@code 5m}, {@code 1h}. Zero is refused: a zero timeout or
      * interval would fail every request or spin a timer, never what anyone means.
      */
-    Duration duration(String key, Duration dflt) {
-        Duration d = durationOrZero(key, dflt);
-        if (d != null && d.isZero()) {
+    Duration duration(String key) {
+        Duration d = durationOrZero(key);
+        if (d.isZero()) {
             throw new ConfigException(where(qualified(key)) + "must be longer than zero");
         }
         return d;
     }
 
     /** A duration where zero means "not at all" (a drain delay, a grace period). */
-    Duration durationOrZero(String key, Duration dflt) {
-        String s = string(key, null);
-        if (s == null) {
-            return dflt;
-        }
+    Duration durationOrZero(String key) {
+        String s = string(key);
         try {
             return Units.parseDuration(s);
         } catch (IllegalArgumentException e) {
@@ -183,11 +219,8 @@ final class ConfigReader {
     }
 
     /** A size in bytes: {@code 8192}, {@code 8KiB}, {@code 256MiB}. */
-    long bytes(String key, long dflt) {
-        String s = string(key, null);
-        if (s == null) {
-            return dflt;
-        }
+    long bytes(String key) {
+        String s = string(key);
         try {
             return Units.parseBytes(s);
         } catch (IllegalArgumentException e) {
@@ -195,11 +228,8 @@ final class ConfigReader {
         }
     }
 
-    List<String> strings(String key, List<String> dflt) {
-        JsonNode v = value(key);
-        if (v.isMissingNode() || v.isNull()) {
-            return dflt;
-        }
+    List<String> strings(String key) {
+        JsonNode v = present(key);
         if (!v.isArray()) {
             throw new ConfigException(where(qualified(key)) + "expected a list of strings");
         }
@@ -233,6 +263,19 @@ final class ConfigReader {
 
     ConfigException error(String key, String problem) {
         return new ConfigException(where(qualified(key)) + problem);
+    }
+
+    /**
+     * The value of a setting that must have one. The Java code holds no defaults, so a missing value is
+     * either a gap in gateway-defaults.yaml (a bug) or a setting the user removed with ~.
+     */
+    private JsonNode present(String key) {
+        JsonNode v = value(key);
+        if (v.isMissingNode() || v.isNull()) {
+            throw new ConfigException(where(qualified(key)) + "is missing: gateway-defaults.yaml must give every "
+                    + "setting a value (directly or through a template) and ~ cannot remove one");
+        }
+        return v;
     }
 
     private JsonNode value(String key) {

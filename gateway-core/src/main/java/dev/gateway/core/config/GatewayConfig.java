@@ -12,21 +12,22 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * One immutable snapshot of the gateway's settings. The bundled {@code gateway-defaults.yaml} holds
- * every setting with its default; a user file is merged over it (maps key by key, everything else
- * replaced) and the result is read strictly.
+ * every setting with its default, and is the only place that does: a user file is merged over it (maps
+ * key by key, everything else replaced), each upstream over the {@code upstreamDefaults} template and
+ * each route over {@code routeDefaults}, and the result is read strictly, with no fallback values in
+ * Java. A setting missing from the merged tree stops the load with a {@link ConfigException} naming it.
  */
 public record GatewayConfig(
         Listener listener,
         Listener admin,
         String contract,
         int eventLoops,
-        String allocator,
+        Allocator allocator,
         ClientLimits client,
         Shutdown shutdown,
         Map<String, UpstreamConfig> upstreams,
@@ -86,8 +87,21 @@ public record GatewayConfig(
      * @param level the application log's level (the {@code gateway.logLevel} system property wins)
      * @param accessLog whether one line per request is written
      */
-    public record LoggingConfig(String level, boolean accessLog) {
+    public record LoggingConfig(LogLevel level, boolean accessLog) {
     }
+
+    /** The {@code logging.level} setting; the names are Log4j's levels. */
+    public enum LogLevel { TRACE, DEBUG, INFO, WARN, ERROR, OFF }
+
+    /** The {@code allocator} setting: which Netty buffer allocator every channel uses. */
+    public enum Allocator { POOLED, ADAPTIVE }
+
+    /**
+     * How upstream JSON responses are checked against the contract's response schemas
+     * ({@code responseValidation}): not at all, checked with mismatches logged and counted, or held until
+     * checked with a mismatch answered 502.
+     */
+    public enum ResponseValidation { OFF, LOG, ENFORCE }
 
     /**
      * @param endpoint OTLP/HTTP traces URL
@@ -163,15 +177,19 @@ public record GatewayConfig(
     }
 
     /**
-     * @param responseValidation {@code off}, {@code log} or {@code enforce} for the operations under it
+     * @param responseValidation for the operations under it
      * @param totalTimeout start of forwarding to response headers, all attempts included (not for streams)
      */
-    public record RouteConfig(String prefix, String upstream, String responseValidation, Duration totalTimeout) {
+    public record RouteConfig(String prefix, String upstream, ResponseValidation responseValidation,
+            Duration totalTimeout) {
     }
 
-    /** Per-operation overrides, keyed by the contract's operationId; {@code null} where not overridden. */
+    /**
+     * Per-operation overrides, keyed by the contract's operationId; {@code null} where not overridden.
+     * They have no defaults: each falls back to its upstream's, route's or client's setting.
+     */
     public record OperationConfig(String operationId, Duration responseTimeout, Duration idleTimeout,
-            Long maxBodyBytes, String responseValidation) {
+            Long maxBodyBytes, ResponseValidation responseValidation) {
     }
 
     /**
@@ -185,10 +203,11 @@ public record GatewayConfig(
     public record Bucket(double perSecond, int burst) {
     }
 
-    /** How upstream responses are checked against the contract's response schemas. */
-    public static final List<String> RESPONSE_VALIDATION_MODES = List.of("off", "log", "enforce");
-
-    /** The defaults alone: no credentials are accepted. */
+    /**
+     * The defaults alone: no credentials are accepted.
+     *
+     * @throws ConfigException if the bundled defaults are incomplete or invalid (a bug in the jar)
+     */
     public static GatewayConfig defaults() {
         return fromTree(loadDefaults());
     }
@@ -203,6 +222,12 @@ public record GatewayConfig(
         return fromTree(merged);
     }
 
+    /**
+     * The settings of a user file merged over the defaults.
+     *
+     * @throws ConfigException if the file cannot be read or parsed, or a setting in it is unknown, of the
+     *     wrong type, out of range or not one of its accepted values; the message names the file and setting
+     */
     public static GatewayConfig load(Path file) {
         JsonNode user;
         try {
@@ -213,7 +238,11 @@ public record GatewayConfig(
         return fromYaml(user, file.toString());
     }
 
-    /** Parses YAML text merged over the defaults; {@code origin} names it in errors. */
+    /**
+     * Parses YAML text merged over the defaults; {@code origin} names it in errors.
+     *
+     * @throws ConfigException as {@link #load} does
+     */
     public static GatewayConfig fromYaml(String yaml, String origin) {
         try {
             return fromYaml(YAML.readTree(yaml), origin);
@@ -237,7 +266,8 @@ public record GatewayConfig(
         }
     }
 
-    private static ObjectNode loadDefaults() {
+    /** A fresh copy of the bundled defaults tree, to be merged into (tests change it too). */
+    static ObjectNode loadDefaults() {
         return (ObjectNode) readResource(DEFAULTS);
     }
 
@@ -252,8 +282,11 @@ public record GatewayConfig(
         }
     }
 
-    /** Maps merge key by key; a key set to null ({@code ~}) removes the default (an upstream, an override). */
-    private static void merge(ObjectNode base, ObjectNode over) {
+    /**
+     * Maps merge key by key; a key set to null ({@code ~}) removes the default (an upstream, an override).
+     * Also merges an upstream or route over its template ({@link ConfigReader#entries(String, ObjectNode)}).
+     */
+    static void merge(ObjectNode base, ObjectNode over) {
         over.fields().forEachRemaining(e -> {
             JsonNode old = base.get(e.getKey());
             if (e.getValue().isNull()) {
@@ -266,27 +299,30 @@ public record GatewayConfig(
         });
     }
 
-    private static GatewayConfig fromTree(JsonNode tree) {
+    /**
+     * Reads a merged tree (defaults and user file), every setting from the tree itself.
+     *
+     * @throws ConfigException naming the first setting that is missing or invalid
+     */
+    static GatewayConfig fromTree(JsonNode tree) {
         ConfigReader root = new ConfigReader(tree, "");
         Listener listener = listener(root.child("listener"));
         Listener admin = listener(root.child("admin"));
-        String contract = root.string("contract", "");
-        int eventLoops = root.integer("eventLoops", 0, 0, 256);
-        String allocator = root.string("allocator", "pooled");
-        if (!allocator.equals("pooled") && !allocator.equals("adaptive")) {
-            throw root.error("allocator", "must be 'pooled' or 'adaptive', got '" + allocator + "'");
-        }
+        String contract = root.string("contract");
+        int eventLoops = root.integer("eventLoops", 0, 256);
+        Allocator allocator = root.mode("allocator", Allocator.class);
         ClientLimits client = clientLimits(root.child("client"));
         ConfigReader sd = root.child("shutdown");
-        Shutdown shutdown = new Shutdown(sd.durationOrZero("drainDelay", Duration.ofSeconds(5)),
-                sd.durationOrZero("grace", Duration.ofSeconds(30)));
+        Shutdown shutdown = new Shutdown(sd.durationOrZero("drainDelay"), sd.durationOrZero("grace"));
         sd.rejectUnknownKeys();
 
+        // The templates give the names the user chooses (a new upstream, a route) every setting.
         Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
-        root.entries("upstreams").forEach((name, u) -> upstreams.put(name, upstream(name, u)));
-        List<RouteConfig> routes = root.list("routes").stream().map(r -> {
+        root.entries("upstreams", root.template("upstreamDefaults"))
+                .forEach((name, u) -> upstreams.put(name, upstream(name, u)));
+        List<RouteConfig> routes = root.list("routes", root.template("routeDefaults")).stream().map(r -> {
             RouteConfig route = new RouteConfig(r.requiredString("prefix"), r.requiredString("upstream"),
-                    responseValidation(r, "off"), r.duration("totalTimeout", Duration.ofSeconds(10)));
+                    r.mode("responseValidation", ResponseValidation.class), r.duration("totalTimeout"));
             if (!route.prefix().startsWith("/")) {
                 throw r.error("prefix", "must start with '/'");
             }
@@ -297,10 +333,12 @@ public record GatewayConfig(
             return route;
         }).toList();
         Map<String, OperationConfig> operations = new LinkedHashMap<>();
+        // Operations are overrides, without defaults or a template: what one leaves out is not overridden.
         root.entries("operations").forEach((id, o) -> {
-            long max = o.bytes("maxBodySize", -1);
-            operations.put(id, new OperationConfig(id, o.duration("responseTimeout", null),
-                    o.duration("idleTimeout", null), max < 0 ? null : max, responseValidation(o, null)));
+            operations.put(id, new OperationConfig(id, o.optional("responseTimeout", o::duration).orElse(null),
+                    o.optional("idleTimeout", o::duration).orElse(null),
+                    o.optional("maxBodySize", o::bytes).orElse(null),
+                    o.optional("responseValidation", k -> o.mode(k, ResponseValidation.class)).orElse(null)));
             o.rejectUnknownKeys();
         });
         AuthConfig auth = AuthConfig.read(root.child("auth"));
@@ -310,14 +348,14 @@ public record GatewayConfig(
                 throw new ConfigException("setting '" + l.path() + "' names no upstream in 'upstreams' (drop it with "
                         + "'rateLimits: {" + name + ": ~}')");
             }
-            rateLimits.put(name, new RateLimitConfig(name, bucket(l.child("read")), bucket(l.child("write"))));
+            rateLimits.put(name, new RateLimitConfig(name, bucket(l, "read"), bucket(l, "write")));
             l.rejectUnknownKeys();
         });
         LoggingConfig logging = logging(root.child("logging"));
         TracingConfig tracing = tracing(root.child("tracing"));
         ConfigReader w = root.child("warmup");
-        WarmupConfig warmup = new WarmupConfig(w.bool("enabled", true), w.integer("requests", 20_000, 1, 10_000_000),
-                w.duration("maxDuration", Duration.ofSeconds(3)));
+        WarmupConfig warmup = new WarmupConfig(w.bool("enabled"), w.integer("requests", 1, 10_000_000),
+                w.duration("maxDuration"));
         w.rejectUnknownKeys();
         root.rejectUnknownKeys();
         return new GatewayConfig(listener, admin, contract.isEmpty() ? null : contract, eventLoops, allocator,
@@ -325,72 +363,64 @@ public record GatewayConfig(
     }
 
     private static LoggingConfig logging(ConfigReader r) {
-        String level = r.string("level", "info").toUpperCase(Locale.ROOT);
-        if (!List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF").contains(level)) {
-            throw r.error("level", "must be one of trace, debug, info, warn, error, off; got '"
-                    + level.toLowerCase(Locale.ROOT) + "'");
-        }
-        LoggingConfig c = new LoggingConfig(level, r.bool("accessLog", true));
+        LoggingConfig c = new LoggingConfig(r.mode("level", LogLevel.class), r.bool("accessLog"));
         r.rejectUnknownKeys();
         return c;
     }
 
     private static TracingConfig tracing(ConfigReader r) {
-        String endpoint = r.string("endpoint", "http://127.0.0.1:4318/v1/traces");
+        String endpoint = r.string("endpoint");
         if (!endpoint.startsWith("http://") && !endpoint.startsWith("https://")) {
             throw r.error("endpoint", "must be an http:// or https:// URL, got '" + endpoint + "'");
         }
-        TracingConfig c = new TracingConfig(r.bool("enabled", false), endpoint, r.decimal("sampleRatio", 0.01, 0, 1),
-                r.requiredString("serviceName"), r.duration("exportTimeout", Duration.ofSeconds(10)),
-                r.duration("scheduleDelay", Duration.ofSeconds(5)), r.integer("maxQueueSize", 2048, 1, 1_000_000));
+        TracingConfig c = new TracingConfig(r.bool("enabled"), endpoint, r.decimal("sampleRatio", 0, 1),
+                r.requiredString("serviceName"), r.duration("exportTimeout"), r.duration("scheduleDelay"),
+                r.integer("maxQueueSize", 1, 1_000_000));
         r.rejectUnknownKeys();
         return c;
     }
 
-    private static Bucket bucket(ConfigReader r) {
-        double perSecond = r.decimal("perSecond", -1, 0.001, 1e9);
-        int burst = r.integer("burst", -1, 1, 1_000_000_000);
+    /**
+     * One kind ({@code read}, {@code write}) of an upstream's rate limits. Buckets have no template: a kind
+     * left out or removed with ~ is not limited, and a bucket is given whole or not at all.
+     */
+    private static Bucket bucket(ConfigReader limits, String kind) {
+        ConfigReader r = limits.child(kind);
+        boolean rate = r.has("perSecond");
+        boolean burst = r.has("burst");
         r.rejectUnknownKeys();
-        if (perSecond < 0 && burst < 0) {
-            return null; // not given, or removed with ~: that kind is not limited
+        if (!rate && !burst) {
+            return null;
         }
-        if (perSecond < 0 || burst < 0) {
-            throw r.error(perSecond < 0 ? "perSecond" : "burst", "is required beside "
-                    + (perSecond < 0 ? "burst" : "perSecond"));
+        if (!rate || !burst) {
+            throw r.error(rate ? "burst" : "perSecond", "is required beside " + (rate ? "perSecond" : "burst"));
         }
-        return new Bucket(perSecond, burst);
+        return new Bucket(r.decimal("perSecond", 0.001, 1e9), r.integer("burst", 1, 1_000_000_000));
     }
 
     private static Listener listener(ConfigReader r) {
-        Listener l = new Listener(r.requiredString("host"), r.integer("port", 0, 0, 65535));
+        Listener l = new Listener(r.requiredString("host"), r.integer("port", 0, 65535));
         r.rejectUnknownKeys();
         return l;
     }
 
     private static ClientLimits clientLimits(ConfigReader r) {
         ClientLimits c = new ClientLimits(
-                (int) Math.min(r.bytes("maxRequestLine", 8192), Integer.MAX_VALUE),
-                (int) Math.min(r.bytes("maxHeaderBytes", 32768), Integer.MAX_VALUE),
-                r.duration("headersTimeout", Duration.ofSeconds(10)),
-                r.duration("bodyIdleTimeout", Duration.ofSeconds(30)),
-                r.duration("keepAliveIdleTimeout", Duration.ofSeconds(65)),
-                r.bytes("maxJsonBody", 1 << 20),
-                r.bytes("maxBody", 256L << 20),
-                r.integer("maxConnections", 10_000, 1, 10_000_000));
+                (int) Math.min(r.bytes("maxRequestLine"), Integer.MAX_VALUE),
+                (int) Math.min(r.bytes("maxHeaderBytes"), Integer.MAX_VALUE),
+                r.duration("headersTimeout"),
+                r.duration("bodyIdleTimeout"),
+                r.duration("keepAliveIdleTimeout"),
+                r.bytes("maxJsonBody"),
+                r.bytes("maxBody"),
+                r.integer("maxConnections", 1, 10_000_000));
         r.rejectUnknownKeys();
         return c;
     }
 
-    private static String responseValidation(ConfigReader r, String dflt) {
-        String mode = r.mode("responseValidation", dflt);
-        if (mode != null && !RESPONSE_VALIDATION_MODES.contains(mode)) {
-            throw r.error("responseValidation", "must be off, log or enforce, got '" + mode + "'");
-        }
-        return mode;
-    }
-
     private static UpstreamConfig upstream(String name, ConfigReader r) {
-        List<String> endpoints = r.strings("endpoints", List.of());
+        // Endpoints are the one upstream setting without a template value: each upstream names its own.
+        List<String> endpoints = r.optional("endpoints", r::strings).orElse(List.of());
         if (endpoints.isEmpty()) {
             throw r.error("endpoints", "needs at least one host:port (or 'demo')");
         }
@@ -400,12 +430,12 @@ public record GatewayConfig(
             }
         }
         UpstreamConfig u = new UpstreamConfig(name, endpoints,
-                r.duration("connectTimeout", Duration.ofSeconds(1)),
-                r.duration("responseTimeout", Duration.ofSeconds(5)),
-                r.integer("maxConnectionsPerEndpoint", 1024, 1, 1_000_000),
-                r.integer("maxPendingAcquires", 1024, 0, 1_000_000),
-                r.integer("maxConcurrentRequests", 1024, 1, 10_000_000),
-                r.duration("poolIdleTimeout", Duration.ofSeconds(30)),
+                r.duration("connectTimeout"),
+                r.duration("responseTimeout"),
+                r.integer("maxConnectionsPerEndpoint", 1, 1_000_000),
+                r.integer("maxPendingAcquires", 0, 1_000_000),
+                r.integer("maxConcurrentRequests", 1, 10_000_000),
+                r.duration("poolIdleTimeout"),
                 healthCheck(r.child("healthCheck")),
                 breaker(r.child("breaker")),
                 ejection(r.child("outlierEjection")),
@@ -415,36 +445,36 @@ public record GatewayConfig(
     }
 
     private static HealthCheckConfig healthCheck(ConfigReader r) {
-        String path = r.string("path", "");
+        String path = r.string("path");
         if (!path.isEmpty() && !path.startsWith("/")) {
             throw r.error("path", "must start with '/' (or be \"\" for a TCP check)");
         }
         HealthCheckConfig c = new HealthCheckConfig(path.isEmpty() ? null : path,
-                r.duration("interval", Duration.ofSeconds(2)), r.duration("timeout", Duration.ofSeconds(1)),
-                r.integer("healthyThreshold", 2, 1, 100), r.integer("unhealthyThreshold", 3, 1, 100));
+                r.duration("interval"), r.duration("timeout"),
+                r.integer("healthyThreshold", 1, 100), r.integer("unhealthyThreshold", 1, 100));
         r.rejectUnknownKeys();
         return c;
     }
 
     private static BreakerConfig breaker(ConfigReader r) {
-        BreakerConfig c = new BreakerConfig(r.integer("failureRateThreshold", 50, 1, 100),
-                r.integer("minimumCalls", 20, 1, 1_000_000), r.duration("window", Duration.ofSeconds(10)),
-                r.duration("openDelay", Duration.ofSeconds(5)), r.integer("halfOpenPermits", 3, 1, 1000));
+        BreakerConfig c = new BreakerConfig(r.integer("failureRateThreshold", 1, 100),
+                r.integer("minimumCalls", 1, 1_000_000), r.duration("window"),
+                r.duration("openDelay"), r.integer("halfOpenPermits", 1, 1000));
         r.rejectUnknownKeys();
         return c;
     }
 
     private static EjectionConfig ejection(ConfigReader r) {
-        EjectionConfig c = new EjectionConfig(r.integer("consecutiveFailures", 5, 1, 1_000_000),
-                r.duration("baseEjectionTime", Duration.ofSeconds(10)),
-                r.duration("maxEjectionTime", Duration.ofMinutes(5)), r.integer("maxEjectionPercent", 50, 0, 100));
+        EjectionConfig c = new EjectionConfig(r.integer("consecutiveFailures", 1, 1_000_000),
+                r.duration("baseEjectionTime"),
+                r.duration("maxEjectionTime"), r.integer("maxEjectionPercent", 0, 100));
         r.rejectUnknownKeys();
         return c;
     }
 
     private static RetryConfig retries(ConfigReader r) {
-        RetryConfig c = new RetryConfig(r.integer("maxRetries", 2, 0, 10), r.integer("budgetPercent", 20, 0, 100),
-                r.integer("minRetriesPerWindow", 3, 0, 1_000_000));
+        RetryConfig c = new RetryConfig(r.integer("maxRetries", 0, 10), r.integer("budgetPercent", 0, 100),
+                r.integer("minRetriesPerWindow", 0, 1_000_000));
         r.rejectUnknownKeys();
         return c;
     }

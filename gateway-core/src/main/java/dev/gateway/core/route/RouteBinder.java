@@ -3,6 +3,7 @@ package dev.gateway.core.route;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.GatewayConfig.OperationConfig;
+import dev.gateway.core.config.GatewayConfig.ResponseValidation;
 import dev.gateway.core.config.GatewayConfig.RouteConfig;
 import dev.gateway.core.contract.Contract;
 import dev.gateway.core.contract.Operation;
@@ -58,7 +59,7 @@ public final class RouteBinder {
         }
         Set<String> checked = new HashSet<>();
         for (RoutedOperation r : bound) {
-            if (r.upstream() != null && !r.responseValidation().equals("off")) {
+            if (r.upstream() != null && r.responseValidation() != ResponseValidation.OFF) {
                 checked.add(r.operation().id());
             }
         }
@@ -101,7 +102,7 @@ public final class RouteBinder {
         Duration idle = oc == null ? null : oc.idleTimeout();
         Duration response = oc != null && oc.responseTimeout() != null
                 ? oc.responseTimeout() : upstream.config().responseTimeout();
-        String validation = oc != null && oc.responseValidation() != null
+        ResponseValidation validation = oc != null && oc.responseValidation() != null
                 ? oc.responseValidation() : best.responseValidation();
         RateClass rateClass = rateClasses.of(upstream.name(), op.isRead());
         return new RoutedOperation(op, upstream, null, idle == null ? response : null, idle,

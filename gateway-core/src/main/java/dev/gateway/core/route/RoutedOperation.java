@@ -1,5 +1,6 @@
 package dev.gateway.core.route;
 
+import dev.gateway.core.config.GatewayConfig.ResponseValidation;
 import dev.gateway.core.contract.Operation;
 import dev.gateway.core.contract.RequestRules;
 import dev.gateway.core.contract.ResponseRules;
@@ -17,19 +18,20 @@ import java.time.Duration;
  * @param idleTimeout longest silence in either direction for streams; {@code null} otherwise
  * @param totalTimeout request received to response headers, retries included; {@code null} for streams
  * @param rules what the contract asks of its requests; {@code null} where nothing is checked
- * @param responseValidation {@code off}, {@code log} or {@code enforce}
+ * @param responseValidation how upstream JSON responses are checked
  * @param responses the response schemas when responses are checked, else {@code null}
  * @param rateClass the bucket each caller's requests are counted in, or {@code null} when not limited
  * @param metrics its series, resolved once; {@code null} only outside a gateway
  */
 public record RoutedOperation(
         Operation operation, Upstream upstream, LocalEndpoint local, Duration responseTimeout,
-        Duration idleTimeout, Duration totalTimeout, RequestRules rules, String responseValidation,
+        Duration idleTimeout, Duration totalTimeout, RequestRules rules, ResponseValidation responseValidation,
         ResponseRules responses, RateClass rateClass, RouteMetrics metrics) {
 
     public RoutedOperation(Operation operation, Upstream upstream, LocalEndpoint local, Duration responseTimeout,
             Duration idleTimeout) {
-        this(operation, upstream, local, responseTimeout, idleTimeout, null, null, "off", null, null, null);
+        this(operation, upstream, local, responseTimeout, idleTimeout, null, null, ResponseValidation.OFF, null, null,
+                null);
     }
 
     /** The same, answering with these response schemas. */
@@ -46,7 +48,7 @@ public record RoutedOperation(
 
     /** Upstream JSON responses are held until checked, and a mismatch is answered with 502. */
     public boolean enforcesResponses() {
-        return responses != null && responseValidation.equals("enforce");
+        return responses != null && responseValidation == ResponseValidation.ENFORCE;
     }
 
     /** The operations the gateway answers itself, on the public listener too. */

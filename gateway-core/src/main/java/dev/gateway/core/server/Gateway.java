@@ -5,6 +5,7 @@ import dev.gateway.core.admin.Probes;
 import dev.gateway.core.auth.Authenticator;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.config.GatewayConfig.Allocator;
 import dev.gateway.core.config.GatewayConfig.LoggingConfig;
 import dev.gateway.core.config.GatewayConfig.TracingConfig;
 import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
@@ -199,8 +200,8 @@ public final class Gateway implements AutoCloseable {
      *
      * @param kind {@code pooled} or {@code adaptive} (the {@code allocator} setting)
      */
-    private static ByteBufAllocator allocator(String kind, int loops) {
-        if (kind.equals("adaptive")) {
+    private static ByteBufAllocator allocator(Allocator kind, int loops) {
+        if (kind == Allocator.ADAPTIVE) {
             return new AdaptiveByteBufAllocator();
         }
         int arenas = loops + 1;
@@ -249,7 +250,7 @@ public final class Gateway implements AutoCloseable {
     /** The {@code logging.level} setting, unless {@code -Dgateway.logLevel} was given (it wins). */
     private static void applyLogLevel(LoggingConfig logging) {
         if (System.getProperty("gateway.logLevel") == null) {
-            Configurator.setRootLevel(Level.toLevel(logging.level()));
+            Configurator.setRootLevel(Level.toLevel(logging.level().name()));
         }
     }
 

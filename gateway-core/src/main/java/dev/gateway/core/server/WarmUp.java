@@ -8,6 +8,7 @@ import dev.gateway.core.config.GatewayConfig.Listener;
 import dev.gateway.core.config.GatewayConfig.LoggingConfig;
 import dev.gateway.core.config.GatewayConfig.OperationConfig;
 import dev.gateway.core.config.GatewayConfig.RateLimitConfig;
+import dev.gateway.core.config.GatewayConfig.ResponseValidation;
 import dev.gateway.core.config.GatewayConfig.RouteConfig;
 import dev.gateway.core.config.GatewayConfig.TracingConfig;
 import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
@@ -216,10 +217,10 @@ public final class WarmUp {
         // No response checks: the stub's one answer need not fit another contract, and a mismatch would be
         // logged as if a real upstream had sent it.
         List<RouteConfig> routes = real.routes().stream()
-                .map(r -> new RouteConfig(r.prefix(), r.upstream(), "off", r.totalTimeout())).toList();
+                .map(r -> new RouteConfig(r.prefix(), r.upstream(), ResponseValidation.OFF, r.totalTimeout())).toList();
         Map<String, OperationConfig> operations = new LinkedHashMap<>();
         real.operations().forEach((id, o) -> operations.put(id, new OperationConfig(id, o.responseTimeout(),
-                o.idleTimeout(), o.maxBodyBytes(), o.responseValidation() == null ? null : "off")));
+                o.idleTimeout(), o.maxBodyBytes(), o.responseValidation() == null ? null : ResponseValidation.OFF)));
         return new GatewayConfig(loopback, loopback, real.contract(), 1, real.allocator(), real.client(),
                 real.shutdown(), upstreams, routes, operations, auth, limits,
                 new LoggingConfig(real.logging().level(), false),

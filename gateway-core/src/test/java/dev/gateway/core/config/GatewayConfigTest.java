@@ -159,7 +159,7 @@ class GatewayConfigTest {
     @Test
     void loggingAndTracingHaveTheirDefaultsAndAreCheckedStrictly() {
         GatewayConfig c = GatewayConfig.defaults();
-        assertEquals("INFO", c.logging().level());
+        assertEquals(GatewayConfig.LogLevel.INFO, c.logging().level());
         assertTrue(c.logging().accessLog());
         assertEquals(false, c.tracing().enabled());
         assertEquals(0.01, c.tracing().sampleRatio());
@@ -167,7 +167,7 @@ class GatewayConfigTest {
         assertEquals("gateway", c.tracing().serviceName());
         GatewayConfig set = GatewayConfig.fromYaml("logging: {level: warn, accessLog: false}\n"
                 + "tracing: {enabled: true, sampleRatio: 1, endpoint: 'https://otel:4318/v1/traces'}\n", "gw.yaml");
-        assertEquals("WARN", set.logging().level());
+        assertEquals(GatewayConfig.LogLevel.WARN, set.logging().level());
         assertEquals(false, set.logging().accessLog());
         assertEquals(1.0, set.tracing().sampleRatio());
         assertTrue(error("logging: {level: loud}").contains("logging.level"), error("logging: {level: loud}"));
