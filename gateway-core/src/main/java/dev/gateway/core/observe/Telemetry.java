@@ -8,6 +8,8 @@ import io.netty.util.AsciiString;
 import dev.gateway.core.exchange.ExchangeObserver;
 import dev.gateway.core.exchange.ExchangeRecord;
 import io.opentelemetry.api.trace.Span;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 
 /**
  * What an exchange leaves behind when it ends: its access log line, its count and time in the metrics,
@@ -28,6 +30,22 @@ public final class Telemetry implements ExchangeObserver {
         this.metrics = metrics;
         this.accessLog = accessLog ? new AccessLog(pid, hostname) : null;
         this.tracing = tracing;
+    }
+
+    /**
+     * The access log's {@code hostname}: the pod's name on Kubernetes ({@code HOSTNAME}), else the
+     * machine's. Resolving may block: call it at start, never on an event loop.
+     */
+    public static String hostname() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
     }
 
     public GatewayMetrics metrics() {

@@ -5,7 +5,6 @@ import dev.gateway.core.admin.Probes;
 import dev.gateway.core.auth.Authenticator;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig;
-import dev.gateway.core.config.GatewayConfig.Allocator;
 import dev.gateway.core.config.GatewayConfig.LoggingConfig;
 import dev.gateway.core.config.GatewayConfig.TracingConfig;
 import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
@@ -13,6 +12,7 @@ import dev.gateway.core.config.HostPort;
 import dev.gateway.core.contract.Contract;
 import dev.gateway.core.contract.Operation;
 import dev.gateway.core.demo.DemoUpstreams;
+import dev.gateway.core.net.Allocators;
 import dev.gateway.core.net.Transport;
 import dev.gateway.core.observe.GatewayMetrics;
 import dev.gateway.core.observe.Tracing;
@@ -25,9 +25,7 @@ import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.HealthProbe;
 import dev.gateway.core.upstream.Upstream;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.AdaptiveByteBufAllocator;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -41,9 +39,7 @@ import io.netty.util.NettyRuntime;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.prometheus.client.Counter;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -133,7 +129,8 @@ public final class Gateway implements AutoCloseable {
             Transport transport = Transport.best();
             // 0 means one loop per core (Netty's own default would be two per core).
             int loops = config.eventLoops() > 0 ? config.eventLoops() : NettyRuntime.availableProcessors();
-            ByteBufAllocator alloc = allocator(config.allocator(), loops);
+            // One arena per event loop plus one for the admin loop.
+            ByteBufAllocator alloc = Allocators.create(config.allocator(), loops + 1);
             this.io = transport.newGroup(loops, new DefaultThreadFactory("gateway-io", true));
             this.adminLoop = transport.newGroup(1, new DefaultThreadFactory("gateway-admin", true));
             this.pools = new UpstreamPools(io, transport, alloc, upstreams, config.client().maxHeaderBytes());
@@ -147,7 +144,7 @@ public final class Gateway implements AutoCloseable {
                 this.tracing = Tracing.start(tc);
             }
             Telemetry telemetry = new Telemetry(metrics, config.logging().accessLog(), ProcessHandle.current().pid(),
-                    hostname(), tracing);
+                    Telemetry.hostname(), tracing);
 
             ClientChannelInitializer pipeline = new ClientChannelInitializer(config.client(), state, routes, probes,
                     pools, authenticator, rateLimiter, rateLimited, telemetry);
@@ -193,23 +190,6 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    /**
-     * The buffer allocator for every channel of this gateway. The pooled one gets one arena per event
-     * loop plus one for the admin loop: each thread keeps to one arena, so Netty's default (two per core,
-     * made for twice as many loops) only reserves chunks (4 MiB each) that no thread fills.
-     *
-     * @param kind {@code pooled} or {@code adaptive} (the {@code allocator} setting)
-     */
-    private static ByteBufAllocator allocator(Allocator kind, int loops) {
-        if (kind == Allocator.ADAPTIVE) {
-            return new AdaptiveByteBufAllocator();
-        }
-        int arenas = loops + 1;
-        return new PooledByteBufAllocator(true, arenas, arenas, PooledByteBufAllocator.defaultPageSize(),
-                PooledByteBufAllocator.defaultMaxOrder(), PooledByteBufAllocator.defaultSmallCacheSize(),
-                PooledByteBufAllocator.defaultNormalCacheSize(), PooledByteBufAllocator.defaultUseCacheForAllThreads());
-    }
-
     /** Binds a listener, turning the platform's complaint into one that names the setting. */
     private static Channel bind(ServerBootstrap bootstrap, GatewayConfig.Listener at, String setting)
             throws InterruptedException {
@@ -251,19 +231,6 @@ public final class Gateway implements AutoCloseable {
     private static void applyLogLevel(LoggingConfig logging) {
         if (System.getProperty("gateway.logLevel") == null) {
             Configurator.setRootLevel(Level.toLevel(logging.level().name()));
-        }
-    }
-
-    /** For the access log's {@code hostname}: the pod's name on Kubernetes, else the machine's. */
-    private static String hostname() {
-        String env = System.getenv("HOSTNAME");
-        if (env != null && !env.isBlank()) {
-            return env;
-        }
-        try {
-            return InetAddress.getLocalHost().getHostName(); // at start, never on an event loop
-        } catch (UnknownHostException e) {
-            return "localhost";
         }
     }
 
