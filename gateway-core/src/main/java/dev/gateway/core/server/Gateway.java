@@ -15,7 +15,6 @@ import dev.gateway.core.contract.Contract;
 import dev.gateway.core.contract.Operation;
 import dev.gateway.core.contract.RequestRules;
 import dev.gateway.core.contract.ResponseRules;
-import dev.gateway.core.demo.DemoUpstreams;
 import dev.gateway.core.net.Transport;
 import dev.gateway.core.pipeline.ClientChannelInitializer;
 import dev.gateway.core.observe.GatewayMetrics;
@@ -71,7 +70,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.logging.log4j.core.config.Configurator;
 
-/** A running gateway: its listeners, event loops, upstream pools and (optionally) demo upstreams. */
+/** A running gateway: its listeners, event loops and upstream pools. */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(Gateway.class);
 
@@ -87,7 +86,6 @@ public final class Gateway implements AutoCloseable {
     /** The tracer, or {@code null} when tracing is off. */
     private Tracing tracing;
     private List<Upstream> upstreams;
-    private final DemoUpstreams demo;
     private EventLoopGroup io;
     private EventLoopGroup adminLoop;
     private UpstreamPools pools;
@@ -115,12 +113,9 @@ public final class Gateway implements AutoCloseable {
         Contract contract = config.contract() == null ? Contract.bundled() : Contract.load(Path.of(config.contract()));
         this.contractScopes = contract.operations().stream().flatMap(o -> o.requiredScopes().stream())
                 .collect(Collectors.toUnmodifiableSet());
-        boolean wantsDemo = config.upstreams().values().stream()
-                .anyMatch(u -> u.endpoints().contains(GatewayConfig.DEMO_ENDPOINT));
-        this.demo = wantsDemo ? DemoUpstreams.start("127.0.0.1", 0, 0) : null;
         try {
             applyLogLevel(config.logging());
-            this.upstreams = upstreams(config, demo, metrics);
+            this.upstreams = upstreams(config, metrics);
             RouteTable routes = routes(contract, config, upstreams, metrics);
             Authenticator authenticator = Authenticator.create(config.auth(), background);
             List<String> open = contract.operations().stream()
@@ -239,9 +234,6 @@ public final class Gateway implements AutoCloseable {
         if (adminLoop != null) {
             adminLoop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
         }
-        if (demo != null) {
-            demo.close();
-        }
         if (rateLimiter != null) {
             rateLimiter.close();
         }
@@ -319,11 +311,6 @@ public final class Gateway implements AutoCloseable {
         return ((InetSocketAddress) adminListener.localAddress()).getPort();
     }
 
-    /** The in-process demo upstreams, or {@code null} when every upstream is a real address. */
-    public DemoUpstreams demo() {
-        return demo;
-    }
-
     /** Open pooled connections to the named upstream, over all event loops. Not for event-loop threads. */
     public int upstreamConnections(String upstream) {
         return upstreams.stream().filter(u -> u.name().equals(upstream)).findFirst()
@@ -384,7 +371,7 @@ public final class Gateway implements AutoCloseable {
         close();
     }
 
-    /** Stops at once: closes listeners and connections, stops the loops and the demo upstreams. */
+    /** Stops at once: closes listeners and connections, stops the loops. */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -403,9 +390,6 @@ public final class Gateway implements AutoCloseable {
         pools.close();
         io.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         adminLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
-        if (demo != null) {
-            demo.close();
-        }
         rateLimiter.close();
         if (tracing != null) {
             tracing.close(); // exports what is still queued
@@ -418,22 +402,17 @@ public final class Gateway implements AutoCloseable {
 
     // --- wiring, resolved once at start ---------------------------------------------------------
 
-    private static List<Upstream> upstreams(GatewayConfig config, DemoUpstreams demo, GatewayMetrics metrics) {
+    private static List<Upstream> upstreams(GatewayConfig config, GatewayMetrics metrics) {
         List<Upstream> out = new ArrayList<>();
         for (UpstreamConfig u : config.upstreams().values()) {
             List<Endpoint> endpoints = new ArrayList<>();
             for (String e : u.endpoints()) {
-                HostPort at;
-                if (e.equals(GatewayConfig.DEMO_ENDPOINT)) {
-                    int port = demo.portOf(u.name());
-                    if (port < 0) {
-                        throw new ConfigException("setting 'upstreams." + u.name()
-                                + ".endpoints': there is no demo service named '" + u.name() + "' (trade, task)");
-                    }
-                    at = new HostPort("127.0.0.1", port);
-                } else {
-                    at = HostPort.parse(e, "upstreams." + u.name() + ".endpoints");
+                if (e.equals(GatewayConfig.DEMO_ENDPOINT)) { // the command line resolves it (DemoGateway)
+                    throw new ConfigException("setting 'upstreams." + u.name() + ".endpoints': '" + e
+                            + "' (the in-process demo service) is only served by the command line"
+                            + " (java -jar gateway.jar); give host:port");
                 }
+                HostPort at = HostPort.parse(e, "upstreams." + u.name() + ".endpoints");
                 endpoints.add(new Endpoint(u.name(), at.host(), at.port(), u.breaker(),
                         metrics.endpoint(u.name(), at.host() + ":" + at.port())));
             }
