@@ -1,7 +1,7 @@
 # Sourced by scripts/run and scripts/token (from the repository root): checks for a JDK 17+ and Maven,
-# and builds gateway-core/target/gateway.jar when it is missing or older than the sources.
+# and builds gateway-cli/target/gateway.jar when it is missing or older than the sources.
 # shellcheck disable=SC2034
-jar=gateway-core/target/gateway.jar
+jar=gateway-cli/target/gateway.jar
 ensure_gateway_jar() {
   local me=$1 missing=() version
   command -v java >/dev/null 2>&1 || missing+=("java (JDK 17 or newer)")
@@ -17,6 +17,6 @@ ensure_gateway_jar() {
   fi
   if [ ! -f "$jar" ] || [ -n "$(find gateway-*/src openapi pom.xml gateway-*/pom.xml -type f -newer "$jar" -print -quit 2>/dev/null)" ]; then
     echo "$me: building $jar" >&2
-    mvn -B -q -DskipTests package -pl gateway-core -am >&2
+    mvn -B -q -DskipTests package -pl gateway-cli -am >&2
   fi
 }

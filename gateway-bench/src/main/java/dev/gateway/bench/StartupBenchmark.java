@@ -36,9 +36,9 @@ import java.util.stream.Stream;
  *
  * <p>The kinds of start alternate, three trivial ones then a gateway, so that a slow spell on the machine
  * hits both; each side is the median of its starts. The demo upstreams run once, as their own process,
- * warm before the first start. The gateway is launched by {@code gateway-core/target/gateway} (the
+ * warm before the first start. The gateway is launched by {@code gateway-cli/target/gateway} (the
  * production launcher, with its JVM options and class-data archive) when that is an executable file, else
- * by {@code java -jar gateway-core/target/gateway.jar}; its settings are those of scripts/footprint, on
+ * by {@code java -jar gateway-cli/target/gateway.jar}; its settings are those of scripts/footprint, on
  * free loopback ports.
  *
  * <p>Usage, from the repository root: {@code StartupBenchmark RESULT.json --api-key KEY --settings FILE
@@ -58,7 +58,7 @@ public final class StartupBenchmark {
      */
     static final int TRIVIAL_PER_START = 3;
     private static final String TRADE_PATH = "/v1/trades/trd_abcdefghij0123456789";
-    private static final Path GATEWAY_DIR = Path.of("gateway-core", "target");
+    private static final Path GATEWAY_DIR = Path.of("gateway-cli", "target");
     /** Deadlines, in milliseconds: far above the normal (60 ms, 1.5 s, 1 s here), to fail clearly, not hang. */
     private static final long EXIT_DEADLINE_MILLIS = 20_000;
     private static final long READY_DEADLINE_MILLIS = 60_000;

@@ -14,7 +14,7 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.sun.net.httpserver.HttpServer;
-import dev.gateway.core.server.Gateway;
+import dev.gateway.cli.DemoGateway;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -49,7 +49,7 @@ class AuthTest {
     static final RSAKey STRANGER = Jwts.rsa("file-rsa"); // same kid as ours, another key
 
     static TestUpstream upstream;
-    static Gateway gateway;
+    static DemoGateway gateway;
     static HttpServer jwks;
     static final AtomicReference<String> served = new AtomicReference<>();
     static final AtomicInteger fetches = new AtomicInteger();
@@ -297,7 +297,7 @@ class AuthTest {
             exchange.close();
             served.incrementAndGet();
         });
-        Gateway rotating = TestGateway.startWithOwnCredentials("upstreams:\n"
+        DemoGateway rotating = TestGateway.startWithOwnCredentials("upstreams:\n"
                 + "  trade: {endpoints: [" + upstream.endpoint() + "]}\n"
                 + "  task: {endpoints: [" + upstream.endpoint() + "]}\n"
                 + "auth: {issuers: [" + Jwts.ISSUER + "], jwksUrl: 'http://127.0.0.1:" + jwks.getAddress().getPort()

@@ -3,7 +3,7 @@ package dev.gateway.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gateway.core.server.Gateway;
+import dev.gateway.cli.DemoGateway;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -13,7 +13,7 @@ class BalancingTest {
     private static final String GET = "GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: gw\r\n"
             + "X-API-Key: it-key\r\n\r\n";
 
-    private static Gateway start(TestUpstream a, TestUpstream b) throws InterruptedException {
+    private static DemoGateway start(TestUpstream a, TestUpstream b) throws InterruptedException {
         // One event loop: every call is counted by the same loop's pools, so the choice is deterministic.
         return TestGateway.start("eventLoops: 1\nupstreams:\n"
                 + "  trade: {endpoints: [" + a.endpoint() + ", " + b.endpoint() + "], responseTimeout: 5s}\n"
@@ -24,7 +24,7 @@ class BalancingTest {
     @Timeout(30)
     void equalEndpointsShareTheLoad() throws Exception {
         try (TestUpstream a = new TestUpstream(); TestUpstream b = new TestUpstream()) {
-            Gateway gateway = start(a, b);
+            DemoGateway gateway = start(a, b);
             try (RawHttp c = new RawHttp(gateway.port())) {
                 for (int i = 0; i < 200; i++) {
                     assertEquals(200, c.send(GET).read().status());
@@ -44,7 +44,7 @@ class BalancingTest {
     void anEndpointHoldingACallGetsNoMoreWhileTheOtherIsFree() throws Exception {
         try (TestUpstream slow = new TestUpstream(); TestUpstream fast = new TestUpstream()) {
             slow.mode = TestUpstream.Mode.SILENT;
-            Gateway gateway = start(slow, fast);
+            DemoGateway gateway = start(slow, fast);
             try {
                 // Until one request lands on the silent endpoint and stays there, in flight.
                 RawHttp held = null;

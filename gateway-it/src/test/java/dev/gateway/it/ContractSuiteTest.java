@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gateway.core.server.Gateway;
+import dev.gateway.cli.DemoGateway;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.TestFactory;
 class ContractSuiteTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     static TestUpstream upstream;
-    static Gateway gateway;
+    static DemoGateway gateway;
     static ContractCases cases;
 
     @BeforeAll

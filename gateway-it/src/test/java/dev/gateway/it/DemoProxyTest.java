@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gateway.core.server.Gateway;
+import dev.gateway.cli.DemoGateway;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -27,7 +27,7 @@ class DemoProxyTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String TRADE = "{\"clientOrderId\":\"ord-1\",\"accountId\":\"ACC-00012345\",\"symbol\":\"AAPL\","
             + "\"side\":\"BUY\",\"type\":\"LIMIT\",\"quantity\":100,\"limitPrice\":189.25}";
-    static Gateway gateway;
+    static DemoGateway gateway;
 
     @BeforeAll
     static void start() throws Exception {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gateway.core.server.Gateway;
+import dev.gateway.cli.DemoGateway;
 import java.net.ServerSocket;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +19,7 @@ class FailuresTest {
     @Test
     void overlongRequestLineIs414AndOversizedHeadersAre431() throws Exception {
         try (TestUpstream upstream = new TestUpstream()) {
-            Gateway gateway = TestGateway.startWith(upstream, "");
+            DemoGateway gateway = TestGateway.startWith(upstream, "");
             try {
                 try (RawHttp c = new RawHttp(gateway.port())) {
                     RawHttp.Response r = c.send("GET /v1/trades?x=" + "a".repeat(8200) + " HTTP/1.1\r\nHost: x\r\n"
@@ -66,7 +66,7 @@ class FailuresTest {
     @Test
     void smugglingShapedRequestsAreRefusedAndNeverForwarded() throws Exception {
         try (TestUpstream upstream = new TestUpstream()) {
-            Gateway gateway = TestGateway.startWith(upstream, "");
+            DemoGateway gateway = TestGateway.startWith(upstream, "");
             try {
                 String[] hostile = {
                     "POST /v1/trades HTTP/1.1\r\nHost: x\r\n"
@@ -94,7 +94,7 @@ class FailuresTest {
     @Test
     void slowClientsGet408() throws Exception {
         try (TestUpstream upstream = new TestUpstream()) {
-            Gateway gateway = TestGateway.startWith(upstream,
+            DemoGateway gateway = TestGateway.startWith(upstream,
                     "client: {headersTimeout: 300ms, bodyIdleTimeout: 300ms, keepAliveIdleTimeout: 400ms}\n");
             try {
                 try (RawHttp c = new RawHttp(gateway.port())) {
@@ -129,7 +129,7 @@ class FailuresTest {
         try (ServerSocket s = new ServerSocket(0)) {
             closedPort = s.getLocalPort();
         }
-        Gateway gateway = TestGateway.start("upstreams: {trade: {endpoints: [127.0.0.1:" + closedPort + "]}}\n");
+        DemoGateway gateway = TestGateway.start("upstreams: {trade: {endpoints: [127.0.0.1:" + closedPort + "]}}\n");
         try (RawHttp c = new RawHttp(gateway.port())) {
             RawHttp.Response r = c.send("GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\n"
                     + "X-API-Key: it-key\r\n\r\n").read();
@@ -146,7 +146,7 @@ class FailuresTest {
     @Test
     void garbageOrSilentCloseIs502AndSilenceIs504() throws Exception {
         try (TestUpstream upstream = new TestUpstream()) {
-            Gateway gateway = TestGateway.startWith(upstream, "responseTimeout: 300ms", "");
+            DemoGateway gateway = TestGateway.startWith(upstream, "responseTimeout: 300ms", "");
             try (RawHttp c = new RawHttp(gateway.port())) {
                 String get = "GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\nX-API-Key: it-key\r\n\r\n";
                 upstream.mode = TestUpstream.Mode.GARBAGE;
@@ -170,7 +170,7 @@ class FailuresTest {
     @Test
     void aPooledConnectionTheUpstreamClosesWhileIdleIsNeverHandedOut() throws Exception {
         try (TestUpstream upstream = new TestUpstream()) {
-            Gateway gateway = TestGateway.startWith(upstream, "");
+            DemoGateway gateway = TestGateway.startWith(upstream, "");
             try (RawHttp c = new RawHttp(gateway.port())) {
                 String get = "GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\nX-API-Key: it-key\r\n\r\n";
                 upstream.mode = TestUpstream.Mode.ANSWER_THEN_CLOSE; // keep-alive answer, then a silent close
@@ -186,7 +186,7 @@ class FailuresTest {
         }
     }
 
-    private static void awaitNoUpstreamConnections(Gateway gateway) throws InterruptedException {
+    private static void awaitNoUpstreamConnections(DemoGateway gateway) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (gateway.upstreamConnections("trade") > 0) {
             if (System.nanoTime() > deadline) {
@@ -199,7 +199,7 @@ class FailuresTest {
     @Test
     void aConnectionTheUpstreamClosesIsNeverReused() throws Exception {
         try (TestUpstream upstream = new TestUpstream()) {
-            Gateway gateway = TestGateway.startWith(upstream, "");
+            DemoGateway gateway = TestGateway.startWith(upstream, "");
             try (RawHttp c = new RawHttp(gateway.port())) {
                 String get = "GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: x\r\nX-API-Key: it-key\r\n\r\n";
                 upstream.responder = r -> {

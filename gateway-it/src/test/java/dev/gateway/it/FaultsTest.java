@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gateway.core.server.Gateway;
+import dev.gateway.cli.DemoGateway;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -50,7 +50,7 @@ class FaultsTest {
 
     private FaultyUpstream faulty;
     private TestUpstream task;
-    private Gateway gateway;
+    private DemoGateway gateway;
 
     @BeforeEach
     void upstreams() throws InterruptedException {
@@ -72,7 +72,7 @@ class FaultsTest {
      * loop: every client connection shares one upstream pool, so "the next request reuses the pooled
      * connection" holds.
      */
-    private Gateway start(String tradeEndpoints, String tradeSettings, String more) throws InterruptedException {
+    private DemoGateway start(String tradeEndpoints, String tradeSettings, String more) throws InterruptedException {
         gateway = TestGateway.start("eventLoops: 1\nupstreams:\n"
                 + "  trade: {endpoints: [" + tradeEndpoints + "]" + (tradeSettings.isEmpty() ? "" : ", ")
                 + tradeSettings + "}\n"

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.gateway.core.server.Gateway;
+import dev.gateway.cli.DemoGateway;
 import dev.gateway.it.RawUpstream.Request;
 import dev.gateway.it.StrictClient.Response;
 import io.netty.util.AsciiString;
@@ -38,7 +38,7 @@ class FramingAttackTest {
     private static final String KEY = "X-API-Key: it-key\r\n";
 
     static RawUpstream upstream;
-    static Gateway gateway;
+    static DemoGateway gateway;
 
     @BeforeAll
     static void start() throws Exception {

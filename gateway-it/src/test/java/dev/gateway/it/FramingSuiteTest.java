@@ -5,8 +5,8 @@ import static dev.gateway.it.FramingSuiteTest.Conn.OPEN;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gateway.cli.DemoGateway;
 import dev.gateway.codec.RequestIds;
-import dev.gateway.core.server.Gateway;
 import dev.gateway.it.RawUpstream.After;
 import dev.gateway.it.RawUpstream.Reply;
 import dev.gateway.it.RawUpstream.Request;
@@ -90,7 +90,7 @@ class FramingSuiteTest {
     private static final boolean TRACE = System.getProperty("framing.trace") != null;
 
     static RawUpstream upstream;
-    static Gateway gateway;
+    static DemoGateway gateway;
 
     /**
      * Both upstreams on {@link RawUpstream}. The response rows make it fail on purpose, so the breaker and
@@ -106,7 +106,7 @@ class FramingSuiteTest {
     }
 
     /** A gateway with one event loop whose both upstreams are {@code raw}, configured as described above. */
-    static Gateway startInFrontOf(RawUpstream raw, String moreYaml) throws InterruptedException {
+    static DemoGateway startInFrontOf(RawUpstream raw, String moreYaml) throws InterruptedException {
         String settings = "{endpoints: [" + raw.endpoint() + "], responseTimeout: 2s, "
                 + "healthCheck: {interval: 1h}, breaker: {minimumCalls: 1000000}, "
                 + "outlierEjection: {consecutiveFailures: 1000000}}";

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gateway.cli.DemoGateway;
 import dev.gateway.codec.RequestIds;
-import dev.gateway.core.server.Gateway;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.List;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /** Every header rule of the legacy contract, checked on both sides of the gateway. */
 class HeaderRulesTest {
     static TestUpstream upstream;
-    static Gateway gateway;
+    static DemoGateway gateway;
 
     @BeforeAll
     static void start() throws Exception {

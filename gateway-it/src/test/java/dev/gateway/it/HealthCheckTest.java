@@ -3,7 +3,7 @@ package dev.gateway.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gateway.core.server.Gateway;
+import dev.gateway.cli.DemoGateway;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Timeout;
 
 /** Active HTTP health checks: their path, their thresholds, and what /readyz makes of them. */
 class HealthCheckTest {
-    private static String readiness(Gateway g) throws Exception {
+    private static String readiness(DemoGateway g) throws Exception {
         try (RawHttp c = new RawHttp(g.adminPort())) {
             RawHttp.Response r = c.send("GET /readyz HTTP/1.1\r\nHost: admin\r\n\r\n").read();
             return r.status() + " " + r.text();
@@ -20,7 +20,7 @@ class HealthCheckTest {
     }
 
     /** Readiness once it says {@code expected}: the checks run on their own clock. */
-    private static String awaitReadiness(Gateway g, String expected) throws Exception {
+    private static String awaitReadiness(DemoGateway g, String expected) throws Exception {
         Poll.until(Duration.ofSeconds(10), "readiness with " + expected, () -> readiness(g).contains(expected));
         return readiness(g);
     }
@@ -29,7 +29,7 @@ class HealthCheckTest {
     @Timeout(30)
     void theCheckPathDecidesHealthAfterItsThresholds() throws Exception {
         try (TestUpstream trade = new TestUpstream(); TestUpstream task = new TestUpstream()) {
-            Gateway g = TestGateway.start("upstreams:\n"
+            DemoGateway g = TestGateway.start("upstreams:\n"
                     + "  trade: {endpoints: [" + trade.endpoint() + "], healthCheck: {path: /health, interval: 50ms,"
                     + " healthyThreshold: 2, unhealthyThreshold: 3}}\n"
                     + "  task: {endpoints: [" + task.endpoint() + "]}\n");

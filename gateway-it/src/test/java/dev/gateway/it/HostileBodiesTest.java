@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gateway.core.server.Gateway;
+import dev.gateway.cli.DemoGateway;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
@@ -27,7 +27,7 @@ class HostileBodiesTest {
     private static final String VALID = "{\"clientOrderId\":\"ord-1\",\"accountId\":\"ACC-00012345\","
             + "\"symbol\":\"AAPL\",\"side\":\"BUY\",\"type\":\"MARKET\",\"quantity\":5";
     static TestUpstream upstream;
-    static Gateway gateway;
+    static DemoGateway gateway;
 
     @BeforeAll
     static void start() throws Exception {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gateway.core.server.Gateway;
+import dev.gateway.cli.DemoGateway;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,7 +36,7 @@ class MetricsTest {
     private static final String PLAIN_TEXT = "hello";
 
     private static TestUpstream upstream;
-    private static Gateway gateway;
+    private static DemoGateway gateway;
     private static Exposition metrics;
     /** Body bytes of the answers on the trade route (two proxied, one 429). */
     private static int tradeBodyBytes;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gateway.core.server.Gateway;
+import dev.gateway.cli.DemoGateway;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -27,7 +27,7 @@ class MockServerFaultsTest {
 
     private static MockServerProcess mockServer;
     private static int port;
-    private Gateway gateway;
+    private DemoGateway gateway;
 
     @BeforeAll
     static void startMockServer() throws Exception {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gateway.core.server.Gateway;
+import dev.gateway.cli.DemoGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,7 +19,7 @@ class RateLimitTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TRADE = "/v1/trades/trd_abcdefghij0123456789";
     static TestUpstream upstream;
-    static Gateway gateway;
+    static DemoGateway gateway;
 
     @BeforeAll
     static void start() throws Exception {

@@ -3,7 +3,7 @@ package dev.gateway.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gateway.core.server.Gateway;
+import dev.gateway.cli.DemoGateway;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -25,7 +25,7 @@ class ResponseValidationTest {
             + "\"quantity\":100,\"filledQuantity\":0,\"limitPrice\":null,\"status\":\"NEW\","
             + "\"createdAt\":\"2026-11-24T10:00:00Z\"}";
     static TestUpstream upstream;
-    static Gateway gateway;
+    static DemoGateway gateway;
 
     @BeforeAll
     static void start() throws Exception {

@@ -1,12 +1,14 @@
 package dev.gateway.it;
 
+import dev.gateway.cli.DemoGateway;
 import dev.gateway.core.config.GatewayConfig;
-import dev.gateway.core.server.Gateway;
 
 /**
  * Starts an in-process gateway on free ports with settings merged over the defaults, and over
  * {@link #CREDENTIALS}: requests carry {@code X-API-Key: it-key}, which holds every scope and is not rate
- * limited. Tests of authentication and rate limits set their own.
+ * limited. Tests of authentication and rate limits set their own. As the command line does, it starts
+ * the in-process demo services for the upstreams left at the defaults' {@code demo} endpoint
+ * ({@link DemoGateway}); closing the gateway stops them.
  */
 final class TestGateway {
     /** The API key {@code it-key} with all four scopes; no rate limits. */
@@ -18,23 +20,23 @@ final class TestGateway {
     private TestGateway() {
     }
 
-    static Gateway start(String yaml) throws InterruptedException {
+    static DemoGateway start(String yaml) throws InterruptedException {
         return startWithOwnCredentials(CREDENTIALS + yaml);
     }
 
     /** Without {@link #CREDENTIALS}: {@code yaml} says what {@code auth} and {@code rateLimits} are. */
-    static Gateway startWithOwnCredentials(String yaml) throws InterruptedException {
+    static DemoGateway startWithOwnCredentials(String yaml) throws InterruptedException {
         String base = "listener: {host: 127.0.0.1, port: 0}\nadmin: {host: 127.0.0.1, port: 0}\n";
-        return Gateway.start(GatewayConfig.fromYaml(base + yaml, "test config"));
+        return DemoGateway.start(GatewayConfig.fromYaml(base + yaml, "test config"));
     }
 
     /** All upstreams pointed at one test upstream. */
-    static Gateway startWith(TestUpstream upstream, String yaml) throws InterruptedException {
+    static DemoGateway startWith(TestUpstream upstream, String yaml) throws InterruptedException {
         return startWith(upstream, "", yaml);
     }
 
     /** As above, with more settings for both upstreams ({@code "responseTimeout: 300ms"}). */
-    static Gateway startWith(TestUpstream upstream, String upstreamSettings, String yaml) throws InterruptedException {
+    static DemoGateway startWith(TestUpstream upstream, String upstreamSettings, String yaml) throws InterruptedException {
         String extra = upstreamSettings.isEmpty() ? "" : ", " + upstreamSettings;
         return start("upstreams:\n"
                 + "  trade: {endpoints: [" + upstream.endpoint() + "]" + extra + "}\n"

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gateway.core.server.Gateway;
+import dev.gateway.cli.DemoGateway;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -39,7 +39,7 @@ class TracingTest {
 
     private static MockServerProcess collector;
     private TestUpstream upstream;
-    private Gateway gateway;
+    private DemoGateway gateway;
 
     @BeforeAll
     static void startCollector() throws Exception {

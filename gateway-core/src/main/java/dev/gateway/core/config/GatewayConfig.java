@@ -51,11 +51,24 @@ public record GatewayConfig(
                 operations, auth, rateLimits, logging, tracing, other);
     }
 
+    /** These settings with the endpoints of the upstream {@code name} replaced (a {@code demo} one resolved, say). */
+    public GatewayConfig withEndpoints(String name, List<String> endpoints) {
+        UpstreamConfig u = upstreams.get(name);
+        if (u == null) {
+            throw new IllegalArgumentException("no upstream '" + name + "'");
+        }
+        Map<String, UpstreamConfig> other = new LinkedHashMap<>(upstreams);
+        other.put(name, new UpstreamConfig(u.name(), List.copyOf(endpoints), u.connectTimeout(), u.responseTimeout(),
+                u.maxConnectionsPerEndpoint(), u.maxPendingAcquires(), u.maxConcurrentRequests(), u.poolIdleTimeout(),
+                u.healthCheck(), u.breaker(), u.outlierEjection(), u.retries()));
+        return new GatewayConfig(listener, admin, contract, eventLoops, allocator, client, shutdown, other, routes,
+                operations, auth, rateLimits, logging, tracing, warmup);
+    }
+
     /** Endpoint value that stands for the in-process demo upstream of that service. */
     public static final String DEMO_ENDPOINT = "demo";
 
     private static final String DEFAULTS = "gateway-defaults.yaml";
-    private static final String DEMO = "gateway-demo.yaml";
     /** Strict about duplicate keys: a setting given twice is a mistake, not a silent override. */
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
@@ -210,16 +223,6 @@ public record GatewayConfig(
      */
     public static GatewayConfig defaults() {
         return fromTree(loadDefaults());
-    }
-
-    /**
-     * What {@code java -jar gateway.jar} starts with no {@code --config}: the defaults and the demo's
-     * credentials ({@code gateway-demo.yaml}, for local use only).
-     */
-    public static GatewayConfig demo() {
-        ObjectNode merged = loadDefaults();
-        merge(merged, (ObjectNode) readResource(DEMO));
-        return fromTree(merged);
     }
 
     /**

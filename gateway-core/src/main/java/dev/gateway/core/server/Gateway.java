@@ -11,7 +11,6 @@ import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
 import dev.gateway.core.config.HostPort;
 import dev.gateway.core.contract.Contract;
 import dev.gateway.core.contract.Operation;
-import dev.gateway.core.demo.DemoUpstreams;
 import dev.gateway.core.net.Allocators;
 import dev.gateway.core.net.Transport;
 import dev.gateway.core.observe.GatewayMetrics;
@@ -60,7 +59,7 @@ import dev.gateway.core.exchange.ServerState;
 import dev.gateway.core.observe.Telemetry;
 import dev.gateway.core.upstream.UpstreamPools;
 
-/** A running gateway: its listeners, event loops, upstream pools and (optionally) demo upstreams. */
+/** A running gateway: its listeners, event loops and upstream pools. */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(Gateway.class);
 
@@ -76,7 +75,6 @@ public final class Gateway implements AutoCloseable {
     /** The tracer, or {@code null} when tracing is off. */
     private Tracing tracing;
     private List<Upstream> upstreams;
-    private final DemoUpstreams demo;
     private EventLoopGroup io;
     private EventLoopGroup adminLoop;
     private UpstreamPools pools;
@@ -104,12 +102,9 @@ public final class Gateway implements AutoCloseable {
         Contract contract = config.contract() == null ? Contract.bundled() : Contract.load(Path.of(config.contract()));
         this.contractScopes = contract.operations().stream().flatMap(o -> o.requiredScopes().stream())
                 .collect(Collectors.toUnmodifiableSet());
-        boolean wantsDemo = config.upstreams().values().stream()
-                .anyMatch(u -> u.endpoints().contains(GatewayConfig.DEMO_ENDPOINT));
-        this.demo = wantsDemo ? DemoUpstreams.start("127.0.0.1", 0, 0) : null;
         try {
             applyLogLevel(config.logging());
-            this.upstreams = upstreams(config, demo, metrics);
+            this.upstreams = upstreams(config, metrics);
             RateClasses rateClasses = RateClasses.of(config.rateLimits());
             Map<String, Upstream> byName = new LinkedHashMap<>();
             upstreams.forEach(u -> byName.put(u.name(), u));
@@ -215,9 +210,6 @@ public final class Gateway implements AutoCloseable {
         if (adminLoop != null) {
             adminLoop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
         }
-        if (demo != null) {
-            demo.close();
-        }
         if (rateLimiter != null) {
             rateLimiter.close();
         }
@@ -282,11 +274,6 @@ public final class Gateway implements AutoCloseable {
         return ((InetSocketAddress) adminListener.localAddress()).getPort();
     }
 
-    /** The in-process demo upstreams, or {@code null} when every upstream is a real address. */
-    public DemoUpstreams demo() {
-        return demo;
-    }
-
     /** Open pooled connections to the named upstream, over all event loops. Not for event-loop threads. */
     public int upstreamConnections(String upstream) {
         return upstreams.stream().filter(u -> u.name().equals(upstream)).findFirst()
@@ -347,7 +334,7 @@ public final class Gateway implements AutoCloseable {
         close();
     }
 
-    /** Stops at once: closes listeners and connections, stops the loops and the demo upstreams. */
+    /** Stops at once: closes listeners and connections, stops the loops. */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -366,9 +353,6 @@ public final class Gateway implements AutoCloseable {
         pools.close();
         io.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         adminLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
-        if (demo != null) {
-            demo.close();
-        }
         rateLimiter.close();
         if (tracing != null) {
             tracing.close(); // exports what is still queued
@@ -381,22 +365,17 @@ public final class Gateway implements AutoCloseable {
 
     // --- wiring, resolved once at start ---------------------------------------------------------
 
-    private static List<Upstream> upstreams(GatewayConfig config, DemoUpstreams demo, GatewayMetrics metrics) {
+    private static List<Upstream> upstreams(GatewayConfig config, GatewayMetrics metrics) {
         List<Upstream> out = new ArrayList<>();
         for (UpstreamConfig u : config.upstreams().values()) {
             List<Endpoint> endpoints = new ArrayList<>();
             for (String e : u.endpoints()) {
-                HostPort at;
-                if (e.equals(GatewayConfig.DEMO_ENDPOINT)) {
-                    int port = demo.portOf(u.name());
-                    if (port < 0) {
-                        throw new ConfigException("setting 'upstreams." + u.name()
-                                + ".endpoints': there is no demo service named '" + u.name() + "' (trade, task)");
-                    }
-                    at = new HostPort("127.0.0.1", port);
-                } else {
-                    at = HostPort.parse(e, "upstreams." + u.name() + ".endpoints");
+                if (e.equals(GatewayConfig.DEMO_ENDPOINT)) { // the command line resolves it (DemoGateway)
+                    throw new ConfigException("setting 'upstreams." + u.name() + ".endpoints': '" + e
+                            + "' (the in-process demo service) is only served by the command line"
+                            + " (java -jar gateway.jar); give host:port");
                 }
+                HostPort at = HostPort.parse(e, "upstreams." + u.name() + ".endpoints");
                 endpoints.add(new Endpoint(u.name(), at.host(), at.port(), u.breaker(),
                         metrics.endpoint(u.name(), at.host() + ":" + at.port())));
             }

@@ -116,7 +116,7 @@ public final class WarmUp {
      * every {@link #REQUESTS_PER_CONNECTION} requests (or after a failure), so that accepting and setting
      * up a connection is compiled too: a burst of new connections is what a gateway meets first.
      */
-    static void drive(int port, List<byte[]> requests, int limit, long deadline, AtomicInteger sent,
+    public static void drive(int port, List<byte[]> requests, int limit, long deadline, AtomicInteger sent,
             AtomicInteger failed) {
         byte[] buffer = new byte[8192];
         while (System.nanoTime() - deadline < 0 && sent.get() < limit) {
@@ -170,7 +170,7 @@ public final class WarmUp {
     }
 
     /** The requests, in the proportions of a read-mostly trading client. */
-    static List<byte[]> requests(String apiKey, String jwt) {
+    public static List<byte[]> requests(String apiKey, String jwt) {
         String read = "GET " + READ_TRADE + " HTTP/1.1\r\nHost: warmup\r\nAccept: application/json\r\n";
         String place = "POST /v1/trades HTTP/1.1\r\nHost: warmup\r\nContent-Type: application/json\r\nContent-Length: "
                 + NEW_TRADE.length + "\r\n";
@@ -243,7 +243,7 @@ public final class WarmUp {
         }
     }
 
-    static byte[] ascii(String s) {
+    public static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 }

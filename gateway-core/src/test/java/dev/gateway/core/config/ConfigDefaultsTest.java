@@ -76,21 +76,6 @@ class ConfigDefaultsTest {
     }
 
     @Test
-    void theDemoConfigurationIsTheDefaultsWithCredentials() {
-        GatewayConfig d = GatewayConfig.defaults();
-        GatewayConfig demo = GatewayConfig.demo();
-        assertEquals(d.upstreams(), demo.upstreams());
-        assertEquals(d.routes(), demo.routes());
-        assertEquals(d.operations(), demo.operations());
-        assertEquals(d.rateLimits(), demo.rateLimits());
-        assertEquals(d.client(), demo.client());
-        assertEquals(d.logging(), demo.logging());
-        assertEquals(d.tracing(), demo.tracing());
-        assertEquals(d.auth().clockSkew(), demo.auth().clockSkew());
-        assertEquals("trade-gateway", demo.auth().audience());
-    }
-
-    @Test
     void aNewUpstreamGivenOnlyEndpointsGetsTheTemplate() {
         GatewayConfig c = GatewayConfig.fromYaml("upstreams: {pricing: {endpoints: ['10.0.0.9:9000']}}", "gw.yaml");
         assertEquals(templateUpstream("pricing", List.of("10.0.0.9:9000")), c.upstreams().get("pricing"));

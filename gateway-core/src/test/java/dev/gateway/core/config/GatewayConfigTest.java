@@ -99,10 +99,6 @@ class GatewayConfigTest {
         assertEquals(Duration.ofSeconds(30), c.auth().clockSkew());
         assertEquals(8192, c.auth().maxTokenBytes());
         assertTrue(c.auth().apiKeys().isEmpty() && !c.auth().acceptsTokens(), "the defaults accept no one");
-        AuthConfig demo = GatewayConfig.demo().auth();
-        assertEquals(List.of("demo"), List.copyOf(demo.apiKeys().keySet()));
-        assertEquals(List.of("demo"), List.copyOf(demo.hmacKeys().keySet()));
-        assertEquals(List.of("gateway-demo"), demo.issuers());
         GatewayConfig readsFree = GatewayConfig.fromYaml("rateLimits: {trade: {read: ~}}", "gw.yaml");
         assertEquals(null, readsFree.rateLimits().get("trade").read());
         assertEquals(new GatewayConfig.Bucket(50, 100), readsFree.rateLimits().get("trade").write());

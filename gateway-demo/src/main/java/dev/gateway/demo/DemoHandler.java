@@ -1,4 +1,4 @@
-package dev.gateway.core.demo;
+package dev.gateway.demo;
 
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;

@@ -1,9 +1,10 @@
-package dev.gateway.core.server;
+package dev.gateway.cli;
 
 import dev.gateway.core.auth.Tokens;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.GatewayConfig.Listener;
 import dev.gateway.core.config.GatewayConfig.WarmupConfig;
+import dev.gateway.core.server.WarmUp;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,9 +30,9 @@ public final class ArchiveTraining {
      */
     public static void run() throws Exception {
         Listener loopback = new Listener("127.0.0.1", 0);
-        GatewayConfig config = GatewayConfig.demo().withListeners(loopback, loopback)
+        GatewayConfig config = DemoGateway.demoConfig().withListeners(loopback, loopback)
                 .withWarmup(new WarmupConfig(true, 500, Duration.ofSeconds(10)));
-        Gateway gateway = Gateway.start(config);
+        DemoGateway gateway = DemoGateway.start(config);
         try {
             gateway.warmUp().join();
             String jwt = Tokens.mint(config.auth(), null, "training", "trades:read trades:write tasks:read tasks:write",
@@ -49,7 +50,7 @@ public final class ArchiveTraining {
                 throw new IllegalStateException(failed.get() + " training requests were not answered 2xx");
             }
         } finally {
-            gateway.close(); // at once: the drain would only wait out its delay
+            gateway.close(); // at once: the drain would only wait out its delay; then the demo services
         }
     }
 }

@@ -1,11 +1,17 @@
-package dev.gateway.core.demo;
+package dev.gateway.demo;
 
-import dev.gateway.core.net.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -34,16 +40,20 @@ public final class DemoUpstreams implements AutoCloseable {
     private final Service task;
 
     private DemoUpstreams(String host, int tradePort, int taskPort) throws InterruptedException {
-        Transport transport = Transport.best();
-        this.group = transport.newGroup(1, new DefaultThreadFactory("demo-upstream", true));
+        // As the gateway chooses: native epoll unless it is unavailable or -Dgateway.transport=nio.
+        boolean epoll = !"nio".equalsIgnoreCase(System.getProperty("gateway.transport")) && Epoll.isAvailable();
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("demo-upstream", true),
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        Class<? extends ServerSocketChannel> serverChannel = epoll ? EpollServerSocketChannel.class
+                : NioServerSocketChannel.class;
         try {
             this.artifacts = new ArtifactStore();
         } catch (IOException e) {
             group.shutdownGracefully();
             throw new IllegalStateException("cannot create the demo artifact directory", e);
         }
-        this.trade = new Service("trade", transport, host, tradePort);
-        this.task = new Service("task", transport, host, taskPort);
+        this.trade = new Service("trade", serverChannel, host, tradePort);
+        this.task = new Service("task", serverChannel, host, taskPort);
     }
 
     /** Starts both services; port 0 picks a free port. */
@@ -91,11 +101,12 @@ public final class DemoUpstreams implements AutoCloseable {
         final AtomicLong requests = new AtomicLong();
         final Channel channel;
 
-        Service(String name, Transport transport, String host, int port) throws InterruptedException {
+        Service(String name, Class<? extends ServerSocketChannel> serverChannel, String host, int port)
+                throws InterruptedException {
             DemoApi api = name.equals("trade") ? new TradeApi() : new TaskApi(artifacts);
             this.channel = new ServerBootstrap()
                     .group(group)
-                    .channel(transport.serverChannel())
+                    .channel(serverChannel)
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)

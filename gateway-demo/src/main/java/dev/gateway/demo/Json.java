@@ -1,4 +1,4 @@
-package dev.gateway.core.demo;
+package dev.gateway.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

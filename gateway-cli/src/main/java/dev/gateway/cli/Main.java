@@ -1,13 +1,11 @@
-package dev.gateway.core;
+package dev.gateway.cli;
 
 import dev.gateway.core.auth.Tokens;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.Units;
 import dev.gateway.core.contract.ContractException;
-import dev.gateway.core.demo.DemoUpstreams;
-import dev.gateway.core.server.ArchiveTraining;
-import dev.gateway.core.server.Gateway;
+import dev.gateway.demo.DemoUpstreams;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -81,7 +79,7 @@ public final class Main {
             }
         }
         if (config == null) {
-            config = GatewayConfig.demo();
+            config = DemoGateway.demoConfig();
         }
         Logger log = LogManager.getLogger(Main.class);
         // Handlers first: a SIGTERM that lands while the gateway starts is still a drain, not an abrupt
@@ -89,7 +87,7 @@ public final class Main {
         CountDownLatch signalled = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> signalled.countDown());
         Signal.handle(new Signal("INT"), s -> signalled.countDown());
-        Gateway gateway = Gateway.start(config);
+        DemoGateway gateway = DemoGateway.start(config); // with the demo services when an endpoint is 'demo'
         gateway.warmUp(); // /readyz says 503 until it is over
         signalled.await();
         try {
@@ -158,7 +156,7 @@ public final class Main {
             }
         }
         try {
-            System.out.println(Tokens.mint((config == null ? GatewayConfig.demo() : config).auth(), kid, subject,
+            System.out.println(Tokens.mint((config == null ? DemoGateway.demoConfig() : config).auth(), kid, subject,
                     scopes, ttl));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
