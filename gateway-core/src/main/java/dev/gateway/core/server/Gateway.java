@@ -7,8 +7,6 @@ import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.GatewayConfig.LoggingConfig;
 import dev.gateway.core.config.GatewayConfig.TracingConfig;
-import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
-import dev.gateway.core.config.HostPort;
 import dev.gateway.core.contract.Contract;
 import dev.gateway.core.contract.Operation;
 import dev.gateway.core.net.Allocators;
@@ -20,9 +18,9 @@ import dev.gateway.core.ratelimit.RateClasses;
 import dev.gateway.core.ratelimit.RateLimiter;
 import dev.gateway.core.route.RouteBinder;
 import dev.gateway.core.route.RouteTable;
-import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.HealthProbe;
 import dev.gateway.core.upstream.Upstream;
+import dev.gateway.core.upstream.Upstreams;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -41,7 +39,6 @@ import io.prometheus.client.Counter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,7 +101,7 @@ public final class Gateway implements AutoCloseable {
                 .collect(Collectors.toUnmodifiableSet());
         try {
             applyLogLevel(config.logging());
-            this.upstreams = upstreams(config, metrics);
+            this.upstreams = Upstreams.fromConfig(config, metrics);
             RateClasses rateClasses = RateClasses.of(config.rateLimits());
             Map<String, Upstream> byName = new LinkedHashMap<>();
             upstreams.forEach(u -> byName.put(u.name(), u));
@@ -361,26 +358,5 @@ public final class Gateway implements AutoCloseable {
         if (!warmUpCopy) {
             LOG.info("gateway stopped");
         }
-    }
-
-    // --- wiring, resolved once at start ---------------------------------------------------------
-
-    private static List<Upstream> upstreams(GatewayConfig config, GatewayMetrics metrics) {
-        List<Upstream> out = new ArrayList<>();
-        for (UpstreamConfig u : config.upstreams().values()) {
-            List<Endpoint> endpoints = new ArrayList<>();
-            for (String e : u.endpoints()) {
-                if (e.equals(GatewayConfig.DEMO_ENDPOINT)) { // the command line resolves it (DemoGateway)
-                    throw new ConfigException("setting 'upstreams." + u.name() + ".endpoints': '" + e
-                            + "' (the in-process demo service) is only served by the command line"
-                            + " (java -jar gateway.jar); give host:port");
-                }
-                HostPort at = HostPort.parse(e, "upstreams." + u.name() + ".endpoints");
-                endpoints.add(new Endpoint(u.name(), at.host(), at.port(), u.breaker(),
-                        metrics.endpoint(u.name(), at.host() + ":" + at.port())));
-            }
-            out.add(new Upstream(out.size(), u, endpoints, metrics.upstream(u.name())));
-        }
-        return out;
     }
 }

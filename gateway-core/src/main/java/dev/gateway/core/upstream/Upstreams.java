@@ -1,0 +1,39 @@
+package dev.gateway.core.upstream;
+
+import dev.gateway.core.config.ConfigException;
+import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
+import dev.gateway.core.config.HostPort;
+import dev.gateway.core.observe.GatewayMetrics;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The configured upstreams and their endpoints, made once at start. */
+public final class Upstreams {
+    private Upstreams() {
+    }
+
+    /**
+     * @return one {@link Upstream} per {@code upstreams} entry, in file order, each with its endpoints
+     * @throws ConfigException an endpoint that is not {@code host:port}, or still {@code demo} (the
+     *     command line replaces those before it starts the gateway)
+     */
+    public static List<Upstream> fromConfig(GatewayConfig config, GatewayMetrics metrics) {
+        List<Upstream> out = new ArrayList<>();
+        for (UpstreamConfig u : config.upstreams().values()) {
+            List<Endpoint> endpoints = new ArrayList<>();
+            for (String e : u.endpoints()) {
+                if (e.equals(GatewayConfig.DEMO_ENDPOINT)) { // the command line resolves it (DemoGateway)
+                    throw new ConfigException("setting 'upstreams." + u.name() + ".endpoints': '" + e
+                            + "' (the in-process demo service) is only served by the command line"
+                            + " (java -jar gateway.jar); give host:port");
+                }
+                HostPort at = HostPort.parse(e, "upstreams." + u.name() + ".endpoints");
+                endpoints.add(new Endpoint(u.name(), at.host(), at.port(), u.breaker(),
+                        metrics.endpoint(u.name(), at.host() + ":" + at.port())));
+            }
+            out.add(new Upstream(out.size(), u, endpoints, metrics.upstream(u.name())));
+        }
+        return out;
+    }
+}
