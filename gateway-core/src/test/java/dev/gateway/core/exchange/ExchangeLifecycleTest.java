@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gateway.codec.RequestFraming;
 import dev.gateway.codec.RequestIds;
 import dev.gateway.core.observe.GatewayMetrics;
+import dev.gateway.testing.LeakGuard;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -16,6 +17,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -30,6 +32,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import dev.gateway.core.observe.Telemetry;
 
 /**
@@ -37,10 +40,13 @@ import dev.gateway.core.observe.Telemetry;
  * decoder, flow control), with a stand-in for the stages after it that answers when the test says so.
  * What goes out is decoded again by a client codec, as a client would read it.
  */
+@ExtendWith(LeakGuard.class)
 class ExchangeLifecycleTest {
     private final ServerState state = new ServerState();
     /** The requests that reached the stages after {@code ExchangeLifecycle}. */
     private final List<HttpRequest> forwarded = new ArrayList<>();
+    /** Body bytes that reached the stages after it. */
+    private long forwardedBodyBytes;
     private ChannelHandlerContext stages;
     private ExchangeLifecycle exchanges;
     private final EmbeddedChannel channel = newChannel();
@@ -63,6 +69,9 @@ class ExchangeLifecycleTest {
                     public void channelRead(ChannelHandlerContext ctx, Object msg) {
                         if (msg instanceof HttpRequest) {
                             forwarded.add((HttpRequest) msg);
+                        }
+                        if (msg instanceof HttpContent) {
+                            forwardedBodyBytes += ((HttpContent) msg).content().readableBytes();
                         }
                         ReferenceCountUtil.release(msg);
                     }
@@ -169,6 +178,52 @@ class ExchangeLifecycleTest {
         channel.runPendingTasks();
         assertFalse(channel.isOpen());
         assertNull(exchanges.current(), "the exchange ended with the answer");
+        assertEquals(0, state.inFlight());
+    }
+
+    @Test
+    void anEarlyAnswerReadsAndDropsTheRestOfASmallBodyAndKeepsTheConnection() {
+        send("POST /a HTTP/1.1\r\nHost: gw\r\nContent-Length: 10\r\n\r\n12345");
+        // A stage refuses before the body is in (a relayed upstream answer, written straight, would let it flow on).
+        exchanges.current().respond(stages, answer(HttpResponseStatus.FORBIDDEN));
+        List<FullHttpResponse> rs = responses();
+        assertEquals(1, rs.size());
+        assertNull(rs.get(0).headers().get("connection"), "a small body is read and dropped, not a reason to close");
+        rs.forEach(ReferenceCountUtil::release);
+        assertEquals(1, state.inFlight(), "the exchange lasts until the body is read");
+        send("67890");
+        assertEquals(5, forwardedBodyBytes, "only what came before the answer went on");
+        assertEquals(0, state.inFlight());
+        send("GET /b HTTP/1.1\r\nHost: gw\r\n\r\n");
+        assertEquals(2, forwarded.size(), "the next request is read as a request");
+        assertTrue(channel.isOpen());
+    }
+
+    @Test
+    void anEarlyAnswerToALargeBodyClosesTheConnection() {
+        send("POST /a HTTP/1.1\r\nHost: gw\r\nContent-Length: 100000\r\n\r\n12345");
+        exchanges.current().respond(stages, answer(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE));
+        List<FullHttpResponse> rs = responses();
+        assertEquals("close", rs.get(0).headers().get("connection"));
+        rs.forEach(ReferenceCountUtil::release);
+        channel.runPendingTasks();
+        assertFalse(channel.isOpen(), "100000 bytes are too many to read for nothing");
+        assertEquals(0, state.inFlight());
+    }
+
+    @Test
+    void aChunkWhoseFramingBreaksIs400AndTheConnectionCloses() {
+        send("POST /a HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n");
+        List<FullHttpResponse> rs = responses();
+        assertEquals(1, rs.size());
+        assertEquals(400, rs.get(0).status().code());
+        assertTrue(rs.get(0).content().toString(StandardCharsets.UTF_8)
+                .contains("malformed request: unreadable body framing"));
+        assertEquals("close", rs.get(0).headers().get("connection"));
+        rs.forEach(ReferenceCountUtil::release);
+        assertEquals(5, forwardedBodyBytes, "the good chunk went on before the bad one");
+        channel.runPendingTasks();
+        assertFalse(channel.isOpen());
         assertEquals(0, state.inFlight());
     }
 }

@@ -1,0 +1,7 @@
+/**
+ * The services behind the gateway: {@code Upstream} (admission, outcomes, outlier ejection, readiness),
+ * {@code Endpoint} (address, breaker, health), per-loop pools and the power-of-two-choices pick, health
+ * probes and the retry budget. Uses {@code config}, {@code net}, {@code observe} (its series) and
+ * {@code upstream.pool}; Failsafe for the breakers. Nothing of client exchanges or HTTP relaying (proxy).
+ */
+package dev.gateway.core.upstream;

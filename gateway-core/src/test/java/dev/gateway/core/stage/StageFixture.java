@@ -1,0 +1,231 @@
+package dev.gateway.core.stage;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.gateway.core.admin.Probes;
+import dev.gateway.core.auth.Authenticator;
+import dev.gateway.core.auth.Principal;
+import dev.gateway.core.auth.Unauthenticated;
+import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.config.GatewayConfig.ClientLimits;
+import dev.gateway.core.config.GatewayConfig.OperationConfig;
+import dev.gateway.core.config.GatewayConfig.RouteConfig;
+import dev.gateway.core.contract.Contract;
+import dev.gateway.core.contract.Operation;
+import dev.gateway.core.contract.RequestRules;
+import dev.gateway.core.exchange.ServerState;
+import dev.gateway.core.observe.GatewayMetrics;
+import dev.gateway.core.ratelimit.LocalRateLimiter;
+import dev.gateway.core.ratelimit.RateClass;
+import dev.gateway.core.route.Route;
+import dev.gateway.core.route.RouteTable;
+import dev.gateway.core.route.RoutedOperation;
+import dev.gateway.core.route.RoutedOperation.LocalEndpoint;
+import dev.gateway.core.upstream.Endpoint;
+import dev.gateway.core.upstream.Upstream;
+import io.netty.handler.codec.http.HttpMethod;
+import io.prometheus.client.Counter;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * The real parts the stages are built from, made the way a gateway makes them at start: the bundled
+ * contract bound to two upstreams by a small configuration, a real {@link Authenticator} that knows two
+ * API keys and an HS256 key, a real {@link LocalRateLimiter}. Nothing listens: the endpoints are never
+ * called.
+ *
+ * <p>The binding of operations is done here rather than through {@code Gateway}, whose binding is not
+ * public: each operation gets the upstream of its longest route prefix, its {@link RequestRules}, its rate
+ * class and its series, as at start; {@code /healthz} and {@code /readyz} get the built-in answers.
+ */
+final class StageFixture implements AutoCloseable {
+    static final String ISSUER = "https://issuer.test";
+    static final String HMAC_SECRET = "stage-tests-hs256-secret-0123456789abcdef";
+    /** An API key holding every scope of the contract. */
+    static final String DESK_KEY = "desk-key-7f3a9c0e5b1d";
+    /** An API key that may only read trades. */
+    static final String READER_KEY = "reader-key-2b8e4d6a0c";
+    /** The body limits of this configuration: JSON bodies, and every other body. */
+    static final long MAX_JSON_BODY = 1024;
+    static final long MAX_BODY = 64;
+    static final int TRADE_MAX_CONCURRENT = 2;
+
+    final GatewayConfig config;
+    final Contract contract = Contract.bundled();
+    final GatewayMetrics metrics = new GatewayMetrics();
+    final Map<String, Upstream> upstreams = new LinkedHashMap<>();
+    final Map<String, RateClass> rateClasses = new LinkedHashMap<>();
+    final RouteTable routes;
+    final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "stage-test-background");
+        t.setDaemon(true);
+        return t;
+    });
+    final Authenticator authenticator;
+    final LocalRateLimiter rateLimiter;
+
+    StageFixture() {
+        config = GatewayConfig.fromYaml(""
+                + "client: {maxJsonBody: " + MAX_JSON_BODY + ", maxBody: " + MAX_BODY + "}\n"
+                + "upstreams:\n"
+                + "  trade: {endpoints: ['127.0.0.1:9'], maxConcurrentRequests: " + TRADE_MAX_CONCURRENT + "}\n"
+                + "  task: {endpoints: ['127.0.0.1:9']}\n"
+                + "auth:\n"
+                + "  issuers: ['" + ISSUER + "']\n"
+                + "  hmacKeys: {hs: '" + HMAC_SECRET + "'}\n"
+                + "  apiKeys:\n"
+                + "    desk: {sha256: " + sha256(DESK_KEY) + ", scopes: [trades:read, trades:write, tasks:read,"
+                + " tasks:write]}\n"
+                + "    reader: {sha256: " + sha256(READER_KEY) + ", scopes: [trades:read]}\n"
+                + "rateLimits:\n"
+                + "  trade: {read: {perSecond: 0.1, burst: 2}, write: {perSecond: 0.1, burst: 1}}\n"
+                + "  task: ~\n", "stage-test.yaml");
+        config.upstreams().values().forEach(u -> upstreams.put(u.name(), new Upstream(upstreams.size(), u,
+                u.endpoints().stream().map(e -> new Endpoint(u.name(), "127.0.0.1", 9, u.breaker())).toList(),
+                metrics.upstream(u.name()))));
+        config.rateLimits().forEach((upstream, limits) -> {
+            addRateClass(upstream + ".read", limits.read());
+            addRateClass(upstream + ".write", limits.write());
+        });
+        routes = bindRoutes();
+        authenticator = Authenticator.create(config.auth(), background);
+        rateLimiter = new LocalRateLimiter(rateClasses.size(), background, Duration.ofSeconds(10));
+    }
+
+    private void addRateClass(String name, GatewayConfig.Bucket bucket) {
+        if (bucket != null) {
+            rateClasses.put(name, new RateClass(rateClasses.size(), name, bucket.perSecond(), bucket.burst()));
+        }
+    }
+
+    private RouteTable bindRoutes() {
+        ClientLimits client = config.client();
+        Map<String, RequestRules> rules = contract.compileRequestRules(op -> {
+            OperationConfig oc = config.operations().get(op.id());
+            if (oc != null && oc.maxBodyBytes() != null) {
+                return oc.maxBodyBytes();
+            }
+            return contract.takesJsonBody(op) ? client.maxJsonBodyBytes() : client.maxBodyBytes();
+        });
+        Map<String, List<RoutedOperation>> byTemplate = new LinkedHashMap<>();
+        for (Operation op : contract.operations()) {
+            RoutedOperation bound;
+            if (op.pathTemplate().equals("/healthz")) {
+                bound = new RoutedOperation(op, null, LocalEndpoint.HEALTH, null, null);
+            } else if (op.pathTemplate().equals("/readyz")) {
+                bound = new RoutedOperation(op, null, LocalEndpoint.READINESS, null, null);
+            } else {
+                RouteConfig best = null;
+                for (RouteConfig r : config.routes()) {
+                    String p = r.prefix();
+                    boolean under = op.pathTemplate().equals(p)
+                            || op.pathTemplate().startsWith(p.endsWith("/") ? p : p + "/");
+                    if (under && (best == null || r.prefix().length() > best.prefix().length())) {
+                        best = r;
+                    }
+                }
+                Upstream upstream = upstreams.get(best.upstream());
+                RateClass rateClass = rateClasses.get(upstream.name() + (op.isRead() ? ".read" : ".write"));
+                bound = new RoutedOperation(op, upstream, null, upstream.config().responseTimeout(), null,
+                        best.totalTimeout(), rules.get(op.id()), "off", null, rateClass, null);
+            }
+            bound = bound.withMetrics(metrics.route(op.method().name(), op.pathTemplate(), null));
+            byTemplate.computeIfAbsent(op.pathTemplate(), t -> new ArrayList<>()).add(bound);
+        }
+        List<Route> list = new ArrayList<>();
+        byTemplate.forEach((template, ops) -> list.add(new Route(template, ops)));
+        return new RouteTable(list);
+    }
+
+    /** The operation a gateway would route {@code method path} to; fails when there is none. */
+    RoutedOperation operation(HttpMethod method, String path) {
+        Route route = routes.match(path);
+        RoutedOperation op = route == null ? null : route.operation(method);
+        if (op == null) {
+            throw new AssertionError("no operation for " + method + " " + path);
+        }
+        return op;
+    }
+
+    Upstream upstream(String name) {
+        return upstreams.get(name);
+    }
+
+    /** The probes a gateway with this state would answer {@code /healthz} and {@code /readyz} with. */
+    Probes probes(ServerState state) {
+        return new Probes(List.copyOf(upstreams.values()), () -> state.draining() || state.warming());
+    }
+
+    /** Refusals by rate class, indexed as the classes are, as the gateway counts them. */
+    Counter.Child[] rateLimited() {
+        return rateClasses.keySet().stream().map(metrics::rateLimited).toArray(Counter.Child[]::new);
+    }
+
+    /** A sample of this gateway's registry, 0 when it has none yet: {@code sample("x_total", "code", "FORBIDDEN")}. */
+    double sample(String name, String... labelsAndValues) {
+        String[] names = new String[labelsAndValues.length / 2];
+        String[] values = new String[names.length];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = labelsAndValues[2 * i];
+            values[i] = labelsAndValues[2 * i + 1];
+        }
+        Double v = metrics.registry().getSampleValue(name, names, values);
+        return v == null ? 0 : v;
+    }
+
+    /** The caller an API key stands for, as the real authenticator finds it. */
+    Principal principal(String apiKey) {
+        try {
+            return authenticator.authenticate(null, apiKey);
+        } catch (Unauthenticated e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** An HS256 token of this configuration's issuer, valid for an hour. */
+    static String jwt(String subject, String scopes) {
+        Instant now = Instant.now();
+        return hs256(new JWTClaimsSet.Builder().issuer(ISSUER).subject(subject).issueTime(Date.from(now))
+                .expirationTime(Date.from(now.plusSeconds(3600))).claim("scope", scopes).build(), HMAC_SECRET);
+    }
+
+    static String hs256(JWTClaimsSet claims, String secret) {
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID("hs").build(), claims);
+        try {
+            jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+        return jwt.serialize();
+    }
+
+    static String sha256(String key) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(key.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        rateLimiter.close();
+        background.shutdownNow();
+    }
+}
