@@ -6,6 +6,7 @@ import dev.gateway.core.auth.Principal;
 import dev.gateway.core.auth.Unauthenticated;
 import dev.gateway.core.config.AuthConfig;
 import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.proxy.ForwardedHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpMethod;
@@ -24,7 +25,6 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import dev.gateway.core.proxy.ForwardedHeaders;
 
 /**
  * The header rules applied to every proxied request and response (in this package because the rewriter is

@@ -3,6 +3,7 @@ package dev.gateway.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gateway.codec.ErrorDetail;
 import dev.gateway.core.contract.Contract;
+import dev.gateway.core.contract.JsonBodies;
 import dev.gateway.core.contract.RequestRules;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
@@ -23,7 +24,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import dev.gateway.core.contract.JsonBodies;
 
 /**
  * Contract validation of a JSON body as the gateway does it: parsed in place from pooled direct buffers

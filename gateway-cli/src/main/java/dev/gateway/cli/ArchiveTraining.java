@@ -1,9 +1,9 @@
 package dev.gateway.cli;
 
 import dev.gateway.core.auth.Tokens;
-import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.GatewayConfig.Listener;
 import dev.gateway.core.config.GatewayConfig.WarmupConfig;
+import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.server.WarmUp;
 import java.time.Duration;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.gateway.cli;
 
 import dev.gateway.core.config.ConfigException;
-import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
+import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.server.Gateway;
 import dev.gateway.core.server.WarmUp;
 import dev.gateway.demo.DemoUpstreams;

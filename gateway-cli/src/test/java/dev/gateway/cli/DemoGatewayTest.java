@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.core.config.AuthConfig;
 import dev.gateway.core.config.ConfigException;
-import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.GatewayConfig.Listener;
+import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.demo.DemoUpstreams;
 import dev.gateway.testing.LeakGuard;
 import java.net.ConnectException;

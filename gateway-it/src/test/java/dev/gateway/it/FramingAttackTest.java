@@ -6,15 +6,11 @@ import static dev.gateway.it.FramingSuiteTest.describe;
 import static dev.gateway.it.FramingSuiteTest.gatewayError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.gateway.cli.DemoGateway;
 import dev.gateway.it.RawUpstream.Request;
 import dev.gateway.it.StrictClient.Response;
 import io.netty.util.AsciiString;
-import java.io.EOFException;
-import java.io.IOException;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

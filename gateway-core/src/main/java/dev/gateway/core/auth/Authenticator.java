@@ -1,9 +1,9 @@
 package dev.gateway.core.auth;
 
-import io.netty.util.AsciiString;
 import com.nimbusds.jose.jwk.JWKSet;
 import dev.gateway.core.config.AuthConfig;
 import dev.gateway.core.config.ConfigException;
+import io.netty.util.AsciiString;
 import java.io.IOException;
 import java.text.ParseException;
 import java.util.concurrent.ScheduledExecutorService;

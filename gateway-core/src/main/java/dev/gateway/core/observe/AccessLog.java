@@ -1,12 +1,12 @@
 package dev.gateway.core.observe;
 
+import dev.gateway.core.exchange.ExchangeRecord;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.FastThreadLocal;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import dev.gateway.core.exchange.ExchangeRecord;
-import io.netty.handler.codec.http.HttpRequest;
 
 /**
  * The legacy access log: one JSON object per exchange, in the pino-http shape the log pipeline parses,

@@ -1,5 +1,6 @@
 package dev.gateway.core.observe;
 
+import dev.gateway.core.ratelimit.RateClasses;
 import io.netty.handler.codec.http.HttpMethod;
 import io.prometheus.client.Collector;
 import io.prometheus.client.CollectorRegistry;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import dev.gateway.core.upstream.Upstream;
 
 /**
  * A gateway's Prometheus series, in its own registry (served on the admin listener): the legacy ones,
@@ -151,6 +151,11 @@ public final class GatewayMetrics {
 
     public Counter.Child rateLimited(String rateClass) {
         return rateLimited.labels(rateClass);
+    }
+
+    /** The refusal counters of every rate class, indexed as the classes are (what {@code RateLimiting} counts in). */
+    public Counter.Child[] rateLimited(RateClasses classes) {
+        return classes.all().stream().map(c -> rateLimited(c.name())).toArray(Counter.Child[]::new);
     }
 
     public Counter.Child authRejected(String code) {

@@ -1,12 +1,12 @@
 package dev.gateway.core.observe;
 
+import dev.gateway.core.exchange.ExchangeObserver;
+import dev.gateway.core.exchange.ExchangeRecord;
 import dev.gateway.core.observe.GatewayMetrics;
 import dev.gateway.core.observe.RouteMetrics;
 import dev.gateway.core.observe.Tracing;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
-import dev.gateway.core.exchange.ExchangeObserver;
-import dev.gateway.core.exchange.ExchangeRecord;
 import io.opentelemetry.api.trace.Span;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -1,9 +1,11 @@
 package dev.gateway.core.proxy;
 
+import dev.gateway.codec.HopByHopHeaders;
 import dev.gateway.codec.RequestTarget;
 import dev.gateway.core.auth.Authenticator;
-import dev.gateway.codec.HopByHopHeaders;
 import dev.gateway.core.auth.Principal;
+import dev.gateway.core.exchange.Exchange;
+import dev.gateway.core.exchange.ExchangeLifecycle;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -16,8 +18,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import dev.gateway.core.exchange.Exchange;
-import dev.gateway.core.exchange.ExchangeLifecycle;
 
 /** The header rules of the legacy contract for a request going upstream and a response coming back. */
 public final class ForwardedHeaders {

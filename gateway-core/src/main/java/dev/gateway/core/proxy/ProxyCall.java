@@ -1,16 +1,23 @@
 package dev.gateway.core.proxy;
 
 import dev.gateway.codec.ErrorCode;
+import dev.gateway.codec.ErrorDetail;
+import dev.gateway.codec.HopByHopHeaders;
+import dev.gateway.codec.ResponseFraming;
+import dev.gateway.core.exchange.Exchange;
+import dev.gateway.core.exchange.ReadGate;
+import dev.gateway.core.exchange.UpstreamCall;
+import dev.gateway.core.observe.Tracing;
 import dev.gateway.core.route.RoutedOperation;
 import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.RetryBudget;
 import dev.gateway.core.upstream.Upstream;
 import dev.gateway.core.upstream.UpstreamPools.LoopPools;
-import dev.gateway.core.exchange.UpstreamCall;
-import dev.gateway.codec.ErrorDetail;
-import dev.gateway.codec.HopByHopHeaders;
-import dev.gateway.codec.ResponseFraming;
-import dev.gateway.core.observe.Tracing;
+import dev.gateway.core.upstream.pool.AcquireCallback;
+import dev.gateway.core.upstream.pool.EndpointPool;
+import dev.gateway.core.upstream.pool.PoolExhaustedException;
+import dev.gateway.core.upstream.pool.UpstreamConnection;
+import dev.gateway.core.upstream.pool.UpstreamListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -35,13 +42,6 @@ import io.opentelemetry.api.trace.Span;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import dev.gateway.core.exchange.Exchange;
-import dev.gateway.core.exchange.ReadGate;
-import dev.gateway.core.upstream.pool.EndpointPool;
-import dev.gateway.core.upstream.pool.UpstreamConnection;
-import dev.gateway.core.upstream.pool.AcquireCallback;
-import dev.gateway.core.upstream.pool.PoolExhaustedException;
-import dev.gateway.core.upstream.pool.UpstreamListener;
 
 /**
  * One exchange's trip upstream: acquire a pooled connection, stream the request to it, stream the

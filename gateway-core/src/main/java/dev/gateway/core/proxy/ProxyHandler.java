@@ -1,17 +1,17 @@
 package dev.gateway.core.proxy;
 
+import dev.gateway.core.exchange.Exchange;
+import dev.gateway.core.exchange.ExchangeLifecycle;
+import dev.gateway.core.exchange.RequestRefused;
 import dev.gateway.core.observe.Tracing;
 import dev.gateway.core.upstream.Upstream;
+import dev.gateway.core.upstream.UpstreamPools;
+import dev.gateway.core.upstream.pool.EndpointPool;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
-import dev.gateway.core.exchange.Exchange;
-import dev.gateway.core.exchange.ExchangeLifecycle;
-import dev.gateway.core.exchange.RequestRefused;
-import dev.gateway.core.upstream.pool.EndpointPool;
-import dev.gateway.core.upstream.UpstreamPools;
 
 /**
  * The last stage: relays each routed request to a pooled upstream connection on this connection's own

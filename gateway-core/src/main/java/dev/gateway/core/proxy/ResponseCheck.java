@@ -2,6 +2,7 @@ package dev.gateway.core.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gateway.codec.ErrorDetail;
+import dev.gateway.core.contract.JsonBodies;
 import dev.gateway.core.route.RoutedOperation;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import dev.gateway.core.contract.JsonBodies;
 
 /**
  * One upstream JSON response on its way to being checked against the contract's schema for its

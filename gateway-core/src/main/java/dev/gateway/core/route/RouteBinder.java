@@ -1,10 +1,10 @@
 package dev.gateway.core.route;
 
 import dev.gateway.core.config.ConfigException;
-import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.GatewayConfig.OperationConfig;
 import dev.gateway.core.config.GatewayConfig.ResponseValidation;
 import dev.gateway.core.config.GatewayConfig.RouteConfig;
+import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.contract.Contract;
 import dev.gateway.core.contract.Operation;
 import dev.gateway.core.contract.RequestRules;

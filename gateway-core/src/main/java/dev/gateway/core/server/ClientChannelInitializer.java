@@ -4,26 +4,26 @@ import dev.gateway.codec.RequestFraming;
 import dev.gateway.core.admin.Probes;
 import dev.gateway.core.auth.Authenticator;
 import dev.gateway.core.config.GatewayConfig.ClientLimits;
+import dev.gateway.core.exchange.ConnectionTimeouts;
+import dev.gateway.core.exchange.ExchangeLifecycle;
+import dev.gateway.core.exchange.ServerState;
+import dev.gateway.core.observe.Telemetry;
+import dev.gateway.core.proxy.ProxyHandler;
 import dev.gateway.core.ratelimit.RateLimiter;
 import dev.gateway.core.route.RouteTable;
+import dev.gateway.core.stage.Admission;
+import dev.gateway.core.stage.Authentication;
+import dev.gateway.core.stage.ContractValidation;
+import dev.gateway.core.stage.RateLimiting;
+import dev.gateway.core.stage.RequestGuard;
+import dev.gateway.core.stage.Routing;
+import dev.gateway.core.upstream.UpstreamPools;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.flow.FlowControlHandler;
 import io.prometheus.client.Counter;
-import dev.gateway.core.exchange.ConnectionTimeouts;
-import dev.gateway.core.exchange.ServerState;
-import dev.gateway.core.exchange.ExchangeLifecycle;
-import dev.gateway.core.stage.RequestGuard;
-import dev.gateway.core.stage.Routing;
-import dev.gateway.core.stage.Authentication;
-import dev.gateway.core.stage.RateLimiting;
-import dev.gateway.core.stage.Admission;
-import dev.gateway.core.stage.ContractValidation;
-import dev.gateway.core.proxy.ProxyHandler;
-import dev.gateway.core.observe.Telemetry;
-import dev.gateway.core.upstream.UpstreamPools;
 
 /**
  * Builds a client connection's pipeline:

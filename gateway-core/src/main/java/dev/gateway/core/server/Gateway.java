@@ -4,14 +4,16 @@ import dev.gateway.core.admin.AdminHandler;
 import dev.gateway.core.admin.Probes;
 import dev.gateway.core.auth.Authenticator;
 import dev.gateway.core.config.ConfigException;
-import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.GatewayConfig.LoggingConfig;
 import dev.gateway.core.config.GatewayConfig.TracingConfig;
+import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.contract.Contract;
 import dev.gateway.core.contract.Operation;
+import dev.gateway.core.exchange.ServerState;
 import dev.gateway.core.net.Allocators;
 import dev.gateway.core.net.Transport;
 import dev.gateway.core.observe.GatewayMetrics;
+import dev.gateway.core.observe.Telemetry;
 import dev.gateway.core.observe.Tracing;
 import dev.gateway.core.ratelimit.LocalRateLimiter;
 import dev.gateway.core.ratelimit.RateClasses;
@@ -20,6 +22,7 @@ import dev.gateway.core.route.RouteBinder;
 import dev.gateway.core.route.RouteTable;
 import dev.gateway.core.upstream.HealthProbe;
 import dev.gateway.core.upstream.Upstream;
+import dev.gateway.core.upstream.UpstreamPools;
 import dev.gateway.core.upstream.Upstreams;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
@@ -52,9 +55,6 @@ import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.logging.log4j.core.config.Configurator;
-import dev.gateway.core.exchange.ServerState;
-import dev.gateway.core.observe.Telemetry;
-import dev.gateway.core.upstream.UpstreamPools;
 
 /** A running gateway: its listeners, event loops and upstream pools. */
 public final class Gateway implements AutoCloseable {
@@ -115,9 +115,7 @@ public final class Gateway implements AutoCloseable {
                 LOG.warn("the contract lets anyone call {} (no security, or security: [])", open);
             }
             this.rateLimiter = new LocalRateLimiter(rateClasses.size(), background, RATE_SWEEP);
-            // Indexed as the classes are: RateLimiting counts a refusal at its class's index.
-            Counter.Child[] rateLimited = rateClasses.all().stream().map(c -> metrics.rateLimited(c.name()))
-                    .toArray(Counter.Child[]::new);
+            Counter.Child[] rateLimited = metrics.rateLimited(rateClasses);
             Transport transport = Transport.best();
             // 0 means one loop per core (Netty's own default would be two per core).
             int loops = config.eventLoops() > 0 ? config.eventLoops() : NettyRuntime.availableProcessors();

@@ -1,13 +1,13 @@
 package dev.gateway.core.server;
 
 import dev.gateway.core.admin.Probes;
+import dev.gateway.core.exchange.ServerState;
 import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.Upstream;
+import dev.gateway.core.upstream.UpstreamPools;
 import io.prometheus.client.Collector;
 import io.prometheus.client.GaugeMetricFamily;
 import java.util.List;
-import dev.gateway.core.exchange.ServerState;
-import dev.gateway.core.upstream.UpstreamPools;
 
 /**
  * The gauges of state that lives elsewhere, read when Prometheus scrapes rather than kept up to date on

@@ -2,7 +2,6 @@ package dev.gateway.core.server;
 
 import dev.gateway.core.auth.Tokens;
 import dev.gateway.core.config.AuthConfig;
-import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.GatewayConfig.Bucket;
 import dev.gateway.core.config.GatewayConfig.Listener;
 import dev.gateway.core.config.GatewayConfig.LoggingConfig;
@@ -12,6 +11,7 @@ import dev.gateway.core.config.GatewayConfig.ResponseValidation;
 import dev.gateway.core.config.GatewayConfig.RouteConfig;
 import dev.gateway.core.config.GatewayConfig.TracingConfig;
 import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
+import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.net.Transport;
 import java.io.BufferedInputStream;
 import java.io.IOException;

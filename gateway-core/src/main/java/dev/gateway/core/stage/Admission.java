@@ -1,11 +1,11 @@
 package dev.gateway.core.stage;
 
+import dev.gateway.core.exchange.Exchange;
+import dev.gateway.core.exchange.ExchangeLifecycle;
 import dev.gateway.core.upstream.Upstream;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
-import dev.gateway.core.exchange.Exchange;
-import dev.gateway.core.exchange.ExchangeLifecycle;
 
 /**
  * Sheds load instead of queueing it: an exchange goes on only while its upstream has fewer than

@@ -6,6 +6,8 @@ import dev.gateway.core.auth.Authenticator;
 import dev.gateway.core.auth.Principal;
 import dev.gateway.core.auth.Unauthenticated;
 import dev.gateway.core.contract.Operation;
+import dev.gateway.core.exchange.Exchange;
+import dev.gateway.core.exchange.ExchangeLifecycle;
 import dev.gateway.core.observe.GatewayMetrics;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -15,8 +17,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.prometheus.client.Counter;
-import dev.gateway.core.exchange.Exchange;
-import dev.gateway.core.exchange.ExchangeLifecycle;
 
 /**
  * Who is calling, and may they call this operation: 401 without valid credentials, 403 when a scope of

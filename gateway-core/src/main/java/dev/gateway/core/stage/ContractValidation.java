@@ -1,10 +1,11 @@
 package dev.gateway.core.stage;
 
-import com.fasterxml.jackson.core.JsonToken;
 import dev.gateway.codec.ErrorCode;
 import dev.gateway.codec.ErrorDetail;
 import dev.gateway.core.contract.JsonBodies;
 import dev.gateway.core.contract.RequestRules;
+import dev.gateway.core.exchange.Exchange;
+import dev.gateway.core.exchange.ExchangeLifecycle;
 import dev.gateway.core.exchange.RequestRefused;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -20,8 +21,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.List;
-import dev.gateway.core.exchange.Exchange;
-import dev.gateway.core.exchange.ExchangeLifecycle;
 
 /**
  * Checks each request against its operation in the contract, in the order of the legacy gateway:

@@ -2,6 +2,8 @@ package dev.gateway.core.stage;
 
 import dev.gateway.codec.ErrorCode;
 import dev.gateway.codec.ErrorResponses;
+import dev.gateway.core.exchange.Exchange;
+import dev.gateway.core.exchange.ExchangeLifecycle;
 import dev.gateway.core.ratelimit.RateClass;
 import dev.gateway.core.ratelimit.RateLimiter;
 import io.netty.channel.ChannelHandlerContext;
@@ -12,8 +14,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.prometheus.client.Counter;
-import dev.gateway.core.exchange.Exchange;
-import dev.gateway.core.exchange.ExchangeLifecycle;
 
 /**
  * Counts each authenticated request against its caller's bucket for the operation's class, and answers

@@ -5,6 +5,8 @@ import dev.gateway.codec.HopByHopHeaders;
 import dev.gateway.codec.InvalidRequestTargetException;
 import dev.gateway.codec.RequestFraming;
 import dev.gateway.codec.RequestTarget;
+import dev.gateway.core.exchange.Exchange;
+import dev.gateway.core.exchange.ExchangeLifecycle;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
@@ -14,8 +16,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
-import dev.gateway.core.exchange.Exchange;
-import dev.gateway.core.exchange.ExchangeLifecycle;
 
 /**
  * Refuses requests the gateway must not forward: undecodable ones (414, 431, 400), ones whose

@@ -3,6 +3,8 @@ package dev.gateway.core.stage;
 import dev.gateway.codec.ErrorCode;
 import dev.gateway.codec.ErrorResponses;
 import dev.gateway.core.admin.Probes;
+import dev.gateway.core.exchange.Exchange;
+import dev.gateway.core.exchange.ExchangeLifecycle;
 import dev.gateway.core.route.Route;
 import dev.gateway.core.route.RouteTable;
 import dev.gateway.core.route.RoutedOperation;
@@ -11,8 +13,6 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
-import dev.gateway.core.exchange.Exchange;
-import dev.gateway.core.exchange.ExchangeLifecycle;
 
 /** Finds the contract operation of a request: 404 for an unknown path, 405 (with Allow) for a method. */
 public final class Routing extends RequestStage {

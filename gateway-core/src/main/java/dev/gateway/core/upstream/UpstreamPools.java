@@ -1,6 +1,7 @@
 package dev.gateway.core.upstream;
 
 import dev.gateway.core.net.Transport;
+import dev.gateway.core.upstream.pool.EndpointPool;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelOption;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import dev.gateway.core.upstream.pool.EndpointPool;
 
 /**
  * Every event loop's pools, built once at start: {@link #forLoop} is a read-only identity lookup that

@@ -1,8 +1,8 @@
 package dev.gateway.core.upstream;
 
 import dev.gateway.core.config.ConfigException;
-import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
+import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.HostPort;
 import dev.gateway.core.observe.GatewayMetrics;
 import java.util.ArrayList;

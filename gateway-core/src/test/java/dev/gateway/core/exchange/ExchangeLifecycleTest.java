@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gateway.codec.RequestFraming;
 import dev.gateway.codec.RequestIds;
 import dev.gateway.core.observe.GatewayMetrics;
+import dev.gateway.core.observe.Telemetry;
 import dev.gateway.testing.LeakGuard;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -23,7 +24,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.flow.FlowControlHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +33,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import dev.gateway.core.observe.Telemetry;
 
 /**
  * {@link ExchangeLifecycle} alone, in the handlers around it on a client connection (timeouts, the strict

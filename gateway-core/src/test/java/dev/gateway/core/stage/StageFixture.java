@@ -11,20 +11,15 @@ import dev.gateway.core.auth.Authenticator;
 import dev.gateway.core.auth.Principal;
 import dev.gateway.core.auth.Unauthenticated;
 import dev.gateway.core.config.GatewayConfig;
-import dev.gateway.core.config.GatewayConfig.ClientLimits;
-import dev.gateway.core.config.GatewayConfig.OperationConfig;
-import dev.gateway.core.config.GatewayConfig.RouteConfig;
 import dev.gateway.core.contract.Contract;
-import dev.gateway.core.contract.Operation;
-import dev.gateway.core.contract.RequestRules;
 import dev.gateway.core.exchange.ServerState;
 import dev.gateway.core.observe.GatewayMetrics;
 import dev.gateway.core.ratelimit.LocalRateLimiter;
-import dev.gateway.core.ratelimit.RateClass;
+import dev.gateway.core.ratelimit.RateClasses;
 import dev.gateway.core.route.Route;
+import dev.gateway.core.route.RouteBinder;
 import dev.gateway.core.route.RouteTable;
 import dev.gateway.core.route.RoutedOperation;
-import dev.gateway.core.route.RoutedOperation.LocalEndpoint;
 import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.Upstream;
 import io.netty.handler.codec.http.HttpMethod;
@@ -34,7 +29,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Date;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -49,9 +43,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * API keys and an HS256 key, a real {@link LocalRateLimiter}. Nothing listens: the endpoints are never
  * called.
  *
- * <p>The binding of operations is done here rather than through {@code Gateway}, whose binding is not
- * public: each operation gets the upstream of its longest route prefix, its {@link RequestRules}, its rate
- * class and its series, as at start; {@code /healthz} and {@code /readyz} get the built-in answers.
+ * <p>Operations are bound by {@link RouteBinder}, as at start.
  */
 final class StageFixture implements AutoCloseable {
     static final String ISSUER = "https://issuer.test";
@@ -69,7 +61,7 @@ final class StageFixture implements AutoCloseable {
     final Contract contract = Contract.bundled();
     final GatewayMetrics metrics = new GatewayMetrics();
     final Map<String, Upstream> upstreams = new LinkedHashMap<>();
-    final Map<String, RateClass> rateClasses = new LinkedHashMap<>();
+    final RateClasses rateClasses;
     final RouteTable routes;
     final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "stage-test-background");
@@ -98,58 +90,10 @@ final class StageFixture implements AutoCloseable {
         config.upstreams().values().forEach(u -> upstreams.put(u.name(), new Upstream(upstreams.size(), u,
                 u.endpoints().stream().map(e -> new Endpoint(u.name(), "127.0.0.1", 9, u.breaker())).toList(),
                 metrics.upstream(u.name()))));
-        config.rateLimits().forEach((upstream, limits) -> {
-            addRateClass(upstream + ".read", limits.read());
-            addRateClass(upstream + ".write", limits.write());
-        });
-        routes = bindRoutes();
+        rateClasses = RateClasses.of(config.rateLimits());
+        routes = RouteBinder.bind(contract, config, upstreams, rateClasses, metrics);
         authenticator = Authenticator.create(config.auth(), background);
         rateLimiter = new LocalRateLimiter(rateClasses.size(), background, Duration.ofSeconds(10));
-    }
-
-    private void addRateClass(String name, GatewayConfig.Bucket bucket) {
-        if (bucket != null) {
-            rateClasses.put(name, new RateClass(rateClasses.size(), name, bucket.perSecond(), bucket.burst()));
-        }
-    }
-
-    private RouteTable bindRoutes() {
-        ClientLimits client = config.client();
-        Map<String, RequestRules> rules = contract.compileRequestRules(op -> {
-            OperationConfig oc = config.operations().get(op.id());
-            if (oc != null && oc.maxBodyBytes() != null) {
-                return oc.maxBodyBytes();
-            }
-            return contract.takesJsonBody(op) ? client.maxJsonBodyBytes() : client.maxBodyBytes();
-        });
-        Map<String, List<RoutedOperation>> byTemplate = new LinkedHashMap<>();
-        for (Operation op : contract.operations()) {
-            RoutedOperation bound;
-            if (op.pathTemplate().equals("/healthz")) {
-                bound = new RoutedOperation(op, null, LocalEndpoint.HEALTH, null, null);
-            } else if (op.pathTemplate().equals("/readyz")) {
-                bound = new RoutedOperation(op, null, LocalEndpoint.READINESS, null, null);
-            } else {
-                RouteConfig best = null;
-                for (RouteConfig r : config.routes()) {
-                    String p = r.prefix();
-                    boolean under = op.pathTemplate().equals(p)
-                            || op.pathTemplate().startsWith(p.endsWith("/") ? p : p + "/");
-                    if (under && (best == null || r.prefix().length() > best.prefix().length())) {
-                        best = r;
-                    }
-                }
-                Upstream upstream = upstreams.get(best.upstream());
-                RateClass rateClass = rateClasses.get(upstream.name() + (op.isRead() ? ".read" : ".write"));
-                bound = new RoutedOperation(op, upstream, null, upstream.config().responseTimeout(), null,
-                        best.totalTimeout(), rules.get(op.id()), "off", null, rateClass, null);
-            }
-            bound = bound.withMetrics(metrics.route(op.method().name(), op.pathTemplate(), null));
-            byTemplate.computeIfAbsent(op.pathTemplate(), t -> new ArrayList<>()).add(bound);
-        }
-        List<Route> list = new ArrayList<>();
-        byTemplate.forEach((template, ops) -> list.add(new Route(template, ops)));
-        return new RouteTable(list);
     }
 
     /** The operation a gateway would route {@code method path} to; fails when there is none. */
@@ -173,7 +117,7 @@ final class StageFixture implements AutoCloseable {
 
     /** Refusals by rate class, indexed as the classes are, as the gateway counts them. */
     Counter.Child[] rateLimited() {
-        return rateClasses.keySet().stream().map(metrics::rateLimited).toArray(Counter.Child[]::new);
+        return metrics.rateLimited(rateClasses);
     }
 
     /** A sample of this gateway's registry, 0 when it has none yet: {@code sample("x_total", "code", "FORBIDDEN")}. */

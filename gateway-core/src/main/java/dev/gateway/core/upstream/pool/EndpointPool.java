@@ -1,12 +1,12 @@
 package dev.gateway.core.upstream.pool;
 
+import dev.gateway.core.upstream.Endpoint;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import java.util.ArrayDeque;
-import dev.gateway.core.upstream.Endpoint;
 
 /**
  * The connections of one event loop to one endpoint. Only that loop touches it, so it needs no locks:

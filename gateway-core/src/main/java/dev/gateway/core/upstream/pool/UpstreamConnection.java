@@ -1,11 +1,11 @@
 package dev.gateway.core.upstream.pool;
 
+import dev.gateway.core.upstream.Endpoint;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.util.ReferenceCountUtil;
-import dev.gateway.core.upstream.Endpoint;
 
 /**
  * The last handler of a pooled upstream channel. While leased it hands every read to its listener;
