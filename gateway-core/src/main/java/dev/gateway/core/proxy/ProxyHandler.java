@@ -23,6 +23,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private final Tracing tracing;
     private UpstreamPools.LoopPools loopPools;
     private CallClock clock;
+    private RetryPolicy retryPolicy;
+    private ResponseRelay relay;
     /** The latest exchange's call; see {@link #call()}. */
     private ProxyCall call;
 
@@ -33,10 +35,26 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         this.tracing = tracing;
     }
 
+    /**
+     * A stage whose calls use these pools, whatever loop the client's channel is on: for a client channel
+     * that is not one of the pools' loops' (an {@code EmbeddedChannel} driven on a pool's loop).
+     */
+    ProxyHandler(ExchangeLifecycle exchanges, UpstreamPools.LoopPools loopPools, Tracing tracing) {
+        this.exchanges = exchanges;
+        this.pools = null;
+        this.loopPools = loopPools;
+        this.tracing = tracing;
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        loopPools = pools.forLoop(ctx.channel().eventLoop()); // once per connection, not per request
+        // Once per connection, not per request: the pools of its loop, and what its calls use in turn.
+        if (pools != null) {
+            loopPools = pools.forLoop(ctx.channel().eventLoop());
+        }
         clock = new CallClock(ctx.executor());
+        retryPolicy = new RetryPolicy(loopPools);
+        relay = new ResponseRelay(ctx);
     }
 
     @Override
@@ -51,10 +69,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
                         upstream.retryAfterSeconds());
                 return;
             }
-            call = new ProxyCall(ctx, exchanges.gate(), clock, ex, loopPools, pool, exchanges.clientAddress(),
+            call = new ProxyCall(ctx, exchanges.gate(), clock, retryPolicy, relay, ex, exchanges.clientAddress(),
                     tracing);
             ex.callStarted(call, upstream.name());
-            call.start((HttpRequest) msg);
+            call.start((HttpRequest) msg, pool);
             return;
         }
         ProxyCall call = call();
@@ -70,7 +88,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
      * ({@link dev.gateway.core.exchange.UpstreamCall#abandon}); a call of an earlier exchange is never
      * handed what belongs to the next one.
      */
-    private ProxyCall call() {
+    ProxyCall call() {
         ProxyCall c = call;
         return c != null && c.exchange() == exchanges.current() ? c : null;
     }
