@@ -27,8 +27,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The header rules applied to every proxied request and response (in this package because the rewriter is
- * package-private). Each call rewrites a fresh message, as the decoder would hand one over.
+ * The header rules applied to every proxied request and response ({@code ForwardedHeaders}). Each call
+ * rewrites a fresh message, as the decoder would hand one over.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -27,8 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Contract validation of a JSON body as the gateway does it: parsed in place from pooled direct buffers
- * split the way a socket read splits them, then checked against the operation's schema. In this
- * package because the parsing step is package-private.
+ * split the way a socket read splits them ({@code JsonBodies.parse}), then checked against the operation's
+ * schema.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -1,5 +1,6 @@
 package dev.gateway.codec;
 
+import io.netty.util.AsciiString;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -7,6 +8,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * otherwise the gateway makes a ULID (time-ordered, 26 Crockford base-32 characters, 80 random bits).
  */
 public final class RequestIds {
+    /** The header that carries the id both ways, in lower case as HTTP/1.1 field names compare (RFC 9110 §5.1). */
+    public static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
     private static final int MAX_LENGTH = 128;
     private static final char[] CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
 

@@ -63,7 +63,10 @@ final class ConfigReader {
         return (ObjectNode) t;
     }
 
-    /** A map whose keys are names chosen by the user (operations, rate limits, API keys); it may be empty. */
+    /**
+     * A map whose keys are names chosen by the user (operations, rate limits, API keys); it may be empty,
+     * or {@code ~} for none.
+     */
     Map<String, ConfigReader> entries(String key) {
         return entries(key, null);
     }
@@ -92,6 +95,10 @@ final class ConfigReader {
     }
 
     private Map<String, JsonNode> namedValues(String key) {
+        JsonNode v = value(key);
+        if (v.isNull() || v.isMissingNode()) {
+            return Map.of(); // the whole map removed with ~ (rateLimits: ~, which the merge drops): no entries
+        }
         JsonNode map = present(key);
         if (!map.isObject()) {
             throw new ConfigException(where(qualified(key)) + "expected a map");
@@ -136,20 +143,28 @@ final class ConfigReader {
     }
 
     /**
-     * A mode word, one of the constants of {@code type} in any case ({@code enforce}, {@code WARN}). YAML
+     * A mode word: one of the constants of {@code type}, written in lower case ({@code enforce}). YAML
      * reads a bare {@code off} as false, which is taken as "off".
      */
     <E extends Enum<E>> E mode(String key, Class<E> type) {
+        return mode(key, type, false);
+    }
+
+    /** The same in any case ({@code WARN}, {@code warn}): the log level, as log4j reads it. */
+    <E extends Enum<E>> E modeAnyCase(String key, Class<E> type) {
+        return mode(key, type, true);
+    }
+
+    private <E extends Enum<E>> E mode(String key, Class<E> type, boolean anyCase) {
         JsonNode v = present(key);
         String word = v.isBoolean() ? (v.booleanValue() ? "true" : "off") : string(key);
-        for (E mode : type.getEnumConstants()) {
-            if (mode.name().equalsIgnoreCase(word)) {
-                return mode;
-            }
-        }
         List<String> accepted = new ArrayList<>();
         for (E mode : type.getEnumConstants()) {
-            accepted.add(mode.name().toLowerCase(Locale.ROOT));
+            String name = mode.name().toLowerCase(Locale.ROOT);
+            if (anyCase ? name.equalsIgnoreCase(word) : name.equals(word)) {
+                return mode;
+            }
+            accepted.add(name);
         }
         throw error(key, "must be one of " + String.join(", ", accepted) + "; got '" + word + "'");
     }

@@ -51,7 +51,12 @@ public record GatewayConfig(
                 operations, auth, rateLimits, logging, tracing, other);
     }
 
-    /** These settings with the endpoints of the upstream {@code name} replaced (a {@code demo} one resolved, say). */
+    /**
+     * These settings with the endpoints of the upstream {@code name} replaced (a {@code demo} one resolved,
+     * say).
+     *
+     * @throws IllegalArgumentException there is no upstream {@code name}
+     */
     public GatewayConfig withEndpoints(String name, List<String> endpoints) {
         UpstreamConfig u = upstreams.get(name);
         if (u == null) {
@@ -319,11 +324,20 @@ public record GatewayConfig(
         Shutdown shutdown = new Shutdown(sd.durationOrZero("drainDelay"), sd.durationOrZero("grace"));
         sd.rejectUnknownKeys();
 
-        // The templates give the names the user chooses (a new upstream, a route) every setting.
+        // The templates give the names the user chooses (a new upstream, a route) every setting. Each is
+        // read once on its own path first, so a mistake in it is reported there, even when no entry uses it.
+        ObjectNode upstreamTemplate = root.template("upstreamDefaults");
+        ObjectNode probe = upstreamTemplate.deepCopy();
+        probe.putArray("endpoints").add("127.0.0.1:1"); // each upstream names its own
+        upstream("upstreamDefaults", new ConfigReader(probe, "upstreamDefaults"));
+        ObjectNode routeTemplate = root.template("routeDefaults");
+        ConfigReader rt = new ConfigReader(routeTemplate, "routeDefaults");
+        rt.mode("responseValidation", ResponseValidation.class);
+        rt.duration("totalTimeout");
+        rt.rejectUnknownKeys();
         Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
-        root.entries("upstreams", root.template("upstreamDefaults"))
-                .forEach((name, u) -> upstreams.put(name, upstream(name, u)));
-        List<RouteConfig> routes = root.list("routes", root.template("routeDefaults")).stream().map(r -> {
+        root.entries("upstreams", upstreamTemplate).forEach((name, u) -> upstreams.put(name, upstream(name, u)));
+        List<RouteConfig> routes = root.list("routes", routeTemplate).stream().map(r -> {
             RouteConfig route = new RouteConfig(r.requiredString("prefix"), r.requiredString("upstream"),
                     r.mode("responseValidation", ResponseValidation.class), r.duration("totalTimeout"));
             if (!route.prefix().startsWith("/")) {
@@ -366,7 +380,7 @@ public record GatewayConfig(
     }
 
     private static LoggingConfig logging(ConfigReader r) {
-        LoggingConfig c = new LoggingConfig(r.mode("level", LogLevel.class), r.bool("accessLog"));
+        LoggingConfig c = new LoggingConfig(r.modeAnyCase("level", LogLevel.class), r.bool("accessLog"));
         r.rejectUnknownKeys();
         return c;
     }

@@ -33,6 +33,11 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
      */
     private long nextRequestNanos;
 
+    /**
+     * @param keepAliveNanos how long an idle keep-alive connection is kept (ns): then closed quietly
+     * @param headersNanos from a request's first byte to the end of its head (ns): then 408
+     * @param bodyIdleNanos the longest gap between body bytes while the gateway reads (ns): then 408
+     */
     public ConnectionTimeouts(long keepAliveNanos, long headersNanos, long bodyIdleNanos) {
         this.keepAliveNanos = keepAliveNanos;
         this.headersNanos = headersNanos;

@@ -170,7 +170,7 @@ public final class Exchange {
         return target;
     }
 
-    /** Set by the request guard, once. */
+    /** Set by the request guard, once; a second write is a bug ({@link IllegalStateException}). */
     public void targetParsed(RequestTarget target) {
         this.target = once(this.target, target);
     }
@@ -180,12 +180,15 @@ public final class Exchange {
         return operation;
     }
 
-    /** Set by routing, once. */
+    /** Set by routing, once; a second write is a bug ({@link IllegalStateException}). */
     public void routed(RoutedOperation operation) {
         this.operation = once(this.operation, operation);
     }
 
-    /** Routing matched a path whose method is not served (405): its template names the route in the figures. */
+    /**
+     * Routing matched a path whose method is not served (405): its template names the route in the
+     * figures. Once; a second write is a bug ({@link IllegalStateException}).
+     */
     public void pathMatched(String routeTemplate) {
         this.routeTemplate = once(this.routeTemplate, routeTemplate);
     }
@@ -195,19 +198,32 @@ public final class Exchange {
         return principal;
     }
 
-    /** Set by authentication, once. */
+    /** Set by authentication, once; a second write is a bug ({@link IllegalStateException}). */
     public void authenticated(Principal principal) {
         this.principal = once(this.principal, principal);
     }
 
-    /** Admission took a slot of the upstream's requests in flight; the lifecycle gives it back at the end. */
+    /**
+     * Admission took a slot of the upstream's requests in flight; the lifecycle gives it back at the end.
+     * Once; a second write is a bug ({@link IllegalStateException}).
+     */
     public void admitted(Upstream upstream) {
         this.admitted = once(this.admitted, upstream);
     }
 
     // --- the trip upstream ---
 
-    /** The proxy started a trip upstream for this exchange: the lifecycle stops it if the exchange ends first. */
+    /** The trip upstream under way for this exchange, or {@code null}: none started, or it is over. */
+    public UpstreamCall call() {
+        return call;
+    }
+
+    /**
+     * The proxy started a trip upstream for this exchange: the lifecycle stops it if the exchange ends first.
+     *
+     * @param upstreamName where it goes, for the access log
+     * @throws IllegalStateException a call was started already (a bug)
+     */
     public void callStarted(UpstreamCall call, String upstreamName) {
         this.call = once(this.call, call);
         this.forwardedTo = upstreamName;

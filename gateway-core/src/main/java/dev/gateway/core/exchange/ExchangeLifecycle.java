@@ -18,7 +18,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -35,7 +34,6 @@ import java.util.concurrent.TimeUnit;
  * for an exchange that was already answered, and ends the exchange when its last content is written.
  */
 public final class ExchangeLifecycle extends ChannelDuplexHandler {
-    public static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
     /** Body bytes the gateway reads and drops after an early answer rather than closing the connection. */
     private static final long DISCARDABLE_BODY_BYTES = 64 * 1024;
     /** After an early answer on a connection that must close, how long the client may keep sending. */
@@ -123,11 +121,11 @@ public final class ExchangeLifecycle extends ChannelDuplexHandler {
             spin();
         }
         HttpHeaders headers = request.headers();
-        String id = headers.get(X_REQUEST_ID);
+        String id = headers.get(RequestIds.X_REQUEST_ID);
         // Two lines read as one list ("a, b"), which is no acceptable id: a new one, as the legacy gateway made.
-        if (id == null || !RequestIds.isAcceptable(id) || RequestFraming.repeated(headers, X_REQUEST_ID)) {
+        if (id == null || !RequestIds.isAcceptable(id) || RequestFraming.repeated(headers, RequestIds.X_REQUEST_ID)) {
             id = RequestIds.newId();
-            headers.set(X_REQUEST_ID, id);
+            headers.set(RequestIds.X_REQUEST_ID, id);
         }
         // A head the decoder failed on is refused whole: its framing headers are not read (they may be what failed).
         boolean full = request instanceof LastHttpContent || request.decoderResult().isFailure();
@@ -278,7 +276,7 @@ public final class ExchangeLifecycle extends ChannelDuplexHandler {
             ex.responseComplete = true;
         }
         HttpHeaders headers = response.headers();
-        headers.set(X_REQUEST_ID, ex.requestId());
+        headers.set(RequestIds.X_REQUEST_ID, ex.requestId());
         boolean keepAlive = ex.clientKeepAlive(); // the request itself may have been rewritten for the upstream
         boolean bodyLeft = ex.bodyExpected() && !ex.requestComplete;
         // A body we will not read (too large, or one the client holds back awaiting 100 Continue that

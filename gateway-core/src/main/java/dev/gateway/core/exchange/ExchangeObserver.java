@@ -11,6 +11,10 @@ public interface ExchangeObserver {
     /**
      * A request head arrived and its exchange opened.
      *
+     * @param requestId the exchange's request id (the client's, or a new one)
+     * @param request the request head as the client sent it
+     * @param clientAddress the client's IP address
+     * @param clientPort the client's port
      * @return the exchange's server span, or {@code null} when tracing is off
      */
     Span started(String requestId, HttpRequest request, String clientAddress, int clientPort);

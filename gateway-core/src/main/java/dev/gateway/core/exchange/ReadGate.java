@@ -18,15 +18,17 @@ public final class ReadGate {
     private final Channel channel;
     private int reasons;
 
-    public ReadGate(Channel channel) {
+    ReadGate(Channel channel) {
         this.channel = channel;
     }
 
+    /** @param reason one of the constants above: reading stays paused until every reason is resumed */
     public void pause(int reason) {
         reasons |= reason;
         channel.config().setAutoRead(false);
     }
 
+    /** @param reason one or more of the constants above, or-ed: reading resumes once no reason is left */
     public void resume(int reason) {
         reasons &= ~reason;
         if (reasons == 0) {

@@ -22,7 +22,8 @@ public final class DropWhenFull implements AsyncQueueFullPolicy {
         return EventRoute.DISCARD;
     }
 
-    static long dropped() {
+    /** Log lines dropped so far in this process because the asynchronous log queue was full. */
+    public static long dropped() {
         return DROPPED.sum();
     }
 }

@@ -2,9 +2,8 @@ package dev.gateway.core.observe;
 
 import dev.gateway.core.exchange.ExchangeObserver;
 import dev.gateway.core.exchange.ExchangeRecord;
-import dev.gateway.core.observe.GatewayMetrics;
-import dev.gateway.core.observe.RouteMetrics;
-import dev.gateway.core.observe.Tracing;
+import dev.gateway.core.metrics.GatewayMetrics;
+import dev.gateway.core.metrics.RouteMetrics;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
 import io.opentelemetry.api.trace.Span;

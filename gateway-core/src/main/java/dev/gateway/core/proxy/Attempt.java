@@ -3,7 +3,7 @@ package dev.gateway.core.proxy;
 import dev.gateway.core.observe.Tracing;
 import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.Upstream;
-import dev.gateway.core.upstream.pool.EndpointPool;
+import dev.gateway.core.upstream.PooledEndpoint;
 import dev.gateway.core.upstream.pool.UpstreamConnection;
 import io.netty.handler.codec.http.HttpRequest;
 import io.opentelemetry.api.trace.Span;
@@ -26,7 +26,7 @@ final class Attempt {
         NO_VERDICT
     }
 
-    private final EndpointPool pool;
+    private final PooledEndpoint pool;
     private final Upstream upstream;
     private final int number;
     private final long startNanos;
@@ -46,7 +46,7 @@ final class Attempt {
      * @param parent the exchange's server span, or {@code null}; with a tracer, the attempt's client span is
      *     its child and its context is written into {@code head} ({@code traceparent})
      */
-    Attempt(EndpointPool pool, Upstream upstream, int number, Tracing tracing, Span parent, HttpRequest head) {
+    Attempt(PooledEndpoint pool, Upstream upstream, int number, Tracing tracing, Span parent, HttpRequest head) {
         this.pool = pool;
         this.upstream = upstream;
         this.number = number;
@@ -60,7 +60,7 @@ final class Attempt {
         pool.callStarted();
     }
 
-    EndpointPool pool() {
+    PooledEndpoint pool() {
         return pool;
     }
 

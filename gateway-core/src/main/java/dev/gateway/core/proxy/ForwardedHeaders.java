@@ -1,11 +1,11 @@
 package dev.gateway.core.proxy;
 
 import dev.gateway.codec.HopByHopHeaders;
+import dev.gateway.codec.RequestIds;
 import dev.gateway.codec.RequestTarget;
 import dev.gateway.core.auth.Authenticator;
 import dev.gateway.core.auth.Principal;
 import dev.gateway.core.exchange.Exchange;
-import dev.gateway.core.exchange.ExchangeLifecycle;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -31,7 +31,7 @@ public final class ForwardedHeaders {
     private static final AsciiString X_FORWARDED_PREFIX = AsciiString.cached("x-forwarded-");
     /** Names the gateway sets or strips, whose {@code _} spellings a client must not slip past it. */
     private static final AsciiString[] OWNED = {
-        AsciiString.cached("x-request-id"), Authenticator.X_API_KEY, HttpHeaderNames.CONTENT_LENGTH,
+        RequestIds.X_REQUEST_ID, Authenticator.X_API_KEY, HttpHeaderNames.CONTENT_LENGTH,
         HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.HOST, HttpHeaderNames.PROXY_AUTHORIZATION,
         AsciiString.cached("proxy-connection"), HttpHeaderNames.KEEP_ALIVE,
     };
@@ -77,7 +77,7 @@ public final class ForwardedHeaders {
             h.set(X_AUTH_SCOPES, caller.scopeHeader());
             h.set(X_AUTH_METHOD, caller.method());
         }
-        h.set(ExchangeLifecycle.X_REQUEST_ID, requestId);
+        h.set(RequestIds.X_REQUEST_ID, requestId);
         h.set(X_FORWARDED_FOR, forwardedFor == null ? clientAddress : forwardedFor + ", " + clientAddress);
         h.set(X_FORWARDED_PROTO, HTTP);
         if (forwardedHost != null && !forwardedHost.isEmpty()) {

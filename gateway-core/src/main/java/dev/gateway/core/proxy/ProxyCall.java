@@ -9,7 +9,7 @@ import dev.gateway.core.proxy.Attempt.Outcome;
 import dev.gateway.core.route.RoutedOperation;
 import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.pool.AcquireCallback;
-import dev.gateway.core.upstream.pool.EndpointPool;
+import dev.gateway.core.upstream.PooledEndpoint;
 import dev.gateway.core.upstream.pool.PoolExhaustedException;
 import dev.gateway.core.upstream.pool.UpstreamConnection;
 import dev.gateway.core.upstream.pool.UpstreamListener;
@@ -94,11 +94,6 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
         relay.begin(this, ex);
     }
 
-    /** The exchange this call serves. */
-    Exchange exchange() {
-        return ex;
-    }
-
     /** Where the call is. */
     CallState state() {
         return state;
@@ -121,7 +116,7 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
      *
      * @param pool where the first attempt goes, its endpoint's breaker permit already taken
      */
-    void start(HttpRequest request, EndpointPool pool) {
+    void start(HttpRequest request, PooledEndpoint pool) {
         ForwardedHeaders.toUpstream(ex.request(), ex.requestId(), ex.contentLength(), ex.target(), ex.principal(),
                 clientAddress, pool.endpoint().hostHeader());
         head = request;
@@ -131,7 +126,7 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
         attempt(pool, 0, false);
     }
 
-    private void attempt(EndpointPool pool, int number, boolean fresh) {
+    private void attempt(PooledEndpoint pool, int number, boolean fresh) {
         moveTo(CallState.CONNECTING);
         attempt = new Attempt(pool, op.upstream(), number, tracing, ex.span(), head);
         pool.acquire(this, fresh); // most often answered at once, from the idle connections
@@ -235,7 +230,7 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
      * @return whether a retry is under way
      */
     private boolean retry(boolean nothingWritten, Endpoint failed) {
-        EndpointPool next = retries.next(ex, attempt.number(), failed, nothingWritten,
+        PooledEndpoint next = retries.next(ex, attempt.number(), failed, nothingWritten,
                 state == CallState.AWAITING_RESPONSE, sentHead != null);
         if (next == null) {
             return false;

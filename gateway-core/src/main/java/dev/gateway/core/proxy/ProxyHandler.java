@@ -4,20 +4,24 @@ import dev.gateway.core.exchange.Exchange;
 import dev.gateway.core.exchange.ExchangeLifecycle;
 import dev.gateway.core.exchange.RequestRefused;
 import dev.gateway.core.observe.Tracing;
+import dev.gateway.core.upstream.PooledEndpoint;
 import dev.gateway.core.upstream.Upstream;
 import dev.gateway.core.upstream.UpstreamPools;
-import dev.gateway.core.upstream.pool.EndpointPool;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * The last stage: relays each routed request to a pooled upstream connection on this connection's own
  * event loop, and the response back, one {@link ProxyCall} per exchange.
  */
 public final class ProxyHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LogManager.getLogger(ProxyHandler.class);
+
     private final ExchangeLifecycle exchanges;
     private final UpstreamPools pools;
     private final Tracing tracing;
@@ -25,8 +29,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private CallClock clock;
     private RetryPolicy retryPolicy;
     private ResponseRelay relay;
-    /** The latest exchange's call; see {@link #call()}. */
-    private ProxyCall call;
 
     /** @param tracing the tracer, or {@code null} when tracing is off */
     public ProxyHandler(ExchangeLifecycle exchanges, UpstreamPools pools, Tracing tracing) {
@@ -62,15 +64,15 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (msg instanceof HttpRequest) {
             Exchange ex = exchanges.current();
             Upstream upstream = ex.operation().upstream();
-            EndpointPool pool = loopPools.pick(upstream, null);
+            PooledEndpoint pool = loopPools.pick(upstream, null);
             if (pool == null) { // every breaker is open: answer without touching the network
                 ReferenceCountUtil.release(msg);
                 ex.rejectUnavailable(ctx, "upstream " + upstream.name() + " is failing; its circuit breakers are open",
                         upstream.retryAfterSeconds());
                 return;
             }
-            call = new ProxyCall(ctx, exchanges.gate(), clock, retryPolicy, relay, ex, exchanges.clientAddress(),
-                    tracing);
+            ProxyCall call = new ProxyCall(ctx, exchanges.gate(), clock, retryPolicy, relay, ex,
+                    exchanges.clientAddress(), tracing);
             ex.callStarted(call, upstream.name());
             call.start((HttpRequest) msg, pool);
             return;
@@ -84,13 +86,13 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The current exchange's call, if it has one. An exchange that ends stops its call
-     * ({@link dev.gateway.core.exchange.UpstreamCall#abandon}); a call of an earlier exchange is never
-     * handed what belongs to the next one.
+     * The current exchange's call, if it has one. The exchange owns it and lets go of it when it ends
+     * ({@link dev.gateway.core.exchange.UpstreamCall#abandon}), so a call never outlives its exchange here
+     * and a call of an earlier exchange is never handed what belongs to the next one.
      */
     ProxyCall call() {
-        ProxyCall c = call;
-        return c != null && c.exchange() == exchanges.current() ? c : null;
+        Exchange ex = exchanges.current();
+        return ex != null && ex.call() instanceof ProxyCall c ? c : null;
     }
 
     @Override
@@ -122,6 +124,18 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             call.clientWritabilityChanged(ctx.channel().isWritable());
         }
         ctx.fireChannelWritabilityChanged();
+    }
+
+    /**
+     * The last handler: an exception from a stage or a call is a bug, after which the exchange's state
+     * cannot be trusted. Closing the connection ends the exchange and its call through the lifecycle
+     * (buffers released, slot given back, the exchange recorded), so the client never waits for an answer
+     * that will not come.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.error("closing a client connection after an unexpected error", cause);
+        ctx.close();
     }
 
     @Override

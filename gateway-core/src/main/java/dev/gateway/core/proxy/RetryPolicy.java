@@ -6,7 +6,7 @@ import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.RetryBudget;
 import dev.gateway.core.upstream.Upstream;
 import dev.gateway.core.upstream.UpstreamPools.LoopPools;
-import dev.gateway.core.upstream.pool.EndpointPool;
+import dev.gateway.core.upstream.PooledEndpoint;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
@@ -92,7 +92,7 @@ final class RetryPolicy {
      * @param headKept a body-less request's head is kept for sending again
      * @return the pool for the retry, its endpoint's breaker permit taken; {@code null}: no retry
      */
-    EndpointPool next(Exchange ex, int retriesSoFar, Endpoint failed, boolean nothingWritten,
+    PooledEndpoint next(Exchange ex, int retriesSoFar, Endpoint failed, boolean nothingWritten,
             boolean wholeRequestSent, boolean headKept) {
         Upstream u = ex.operation().upstream();
         long now = System.nanoTime();
@@ -108,7 +108,7 @@ final class RetryPolicy {
         // After a refused or timed-out connection, only another endpoint (the same one would most likely
         // refuse again, or make the client wait another connect timeout); a stale connection says nothing
         // against its endpoint, and a new connection to any will do.
-        EndpointPool next = pools.pick(u, nothingWritten ? failed : null);
+        PooledEndpoint next = pools.pick(u, nothingWritten ? failed : null);
         if (next == null) {
             return null;
         }

@@ -33,8 +33,11 @@ public final class LocalRateLimiter implements RateLimiter {
         this(classes, background, sweepEvery, System::nanoTime);
     }
 
-    /** As above, reading time from {@code clock} (nanoseconds, as {@link System#nanoTime}). */
-    LocalRateLimiter(int classes, ScheduledExecutorService background, Duration sweepEvery, LongSupplier clock) {
+    /**
+     * As above, reading time from {@code clock} (nanoseconds, as {@link System#nanoTime}): a clock that
+     * stands still makes refill times exact, for tests that assert on {@code Retry-After}.
+     */
+    public LocalRateLimiter(int classes, ScheduledExecutorService background, Duration sweepEvery, LongSupplier clock) {
         this.classes = classes;
         this.clock = clock;
         this.origin = clock.getAsLong();

@@ -55,6 +55,12 @@ public final class RateClasses {
         return all;
     }
 
+    /** Every class's name, in index order. */
+    public List<String> names() {
+        return all.stream().map(RateClass::name).toList();
+    }
+
+    /** How many classes there are; their indexes run from 0 to this, exclusive. */
     public int size() {
         return all.size();
     }

@@ -9,7 +9,7 @@ import dev.gateway.core.contract.Contract;
 import dev.gateway.core.contract.Operation;
 import dev.gateway.core.contract.RequestRules;
 import dev.gateway.core.contract.ResponseRules;
-import dev.gateway.core.observe.GatewayMetrics;
+import dev.gateway.core.metrics.GatewayMetrics;
 import dev.gateway.core.ratelimit.RateClass;
 import dev.gateway.core.ratelimit.RateClasses;
 import dev.gateway.core.route.RoutedOperation.LocalEndpoint;

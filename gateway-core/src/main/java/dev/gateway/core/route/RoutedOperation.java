@@ -4,7 +4,7 @@ import dev.gateway.core.config.GatewayConfig.ResponseValidation;
 import dev.gateway.core.contract.Operation;
 import dev.gateway.core.contract.RequestRules;
 import dev.gateway.core.contract.ResponseRules;
-import dev.gateway.core.observe.RouteMetrics;
+import dev.gateway.core.metrics.RouteMetrics;
 import dev.gateway.core.ratelimit.RateClass;
 import dev.gateway.core.upstream.Upstream;
 import java.time.Duration;

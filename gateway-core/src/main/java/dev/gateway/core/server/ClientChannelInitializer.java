@@ -27,7 +27,7 @@ import io.prometheus.client.Counter;
 
 /**
  * Builds a client connection's pipeline:
- * timeouts, HTTP/1.1 codec, flow control, exchange start, request guard, routing, authentication,
+ * timeouts, HTTP/1.1 codec, flow control, exchange lifecycle, request guard, routing, authentication,
  * rate limiting, admission, contract validation, proxy.
  */
 public final class ClientChannelInitializer extends ChannelInitializer<Channel> {

@@ -10,9 +10,10 @@ import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.contract.Contract;
 import dev.gateway.core.contract.Operation;
 import dev.gateway.core.exchange.ServerState;
+import dev.gateway.core.metrics.GatewayMetrics;
 import dev.gateway.core.net.Allocators;
 import dev.gateway.core.net.Transport;
-import dev.gateway.core.observe.GatewayMetrics;
+import dev.gateway.core.observe.DropWhenFull;
 import dev.gateway.core.observe.Telemetry;
 import dev.gateway.core.observe.Tracing;
 import dev.gateway.core.ratelimit.LocalRateLimiter;
@@ -115,7 +116,7 @@ public final class Gateway implements AutoCloseable {
                 LOG.warn("the contract lets anyone call {} (no security, or security: [])", open);
             }
             this.rateLimiter = new LocalRateLimiter(rateClasses.size(), background, RATE_SWEEP);
-            Counter.Child[] rateLimited = metrics.rateLimited(rateClasses);
+            Counter.Child[] rateLimited = metrics.rateLimited(rateClasses.names());
             Transport transport = Transport.best();
             // 0 means one loop per core (Netty's own default would be two per core).
             int loops = config.eventLoops() > 0 ? config.eventLoops() : NettyRuntime.availableProcessors();
@@ -129,6 +130,7 @@ public final class Gateway implements AutoCloseable {
             }
             Probes probes = new Probes(upstreams, () -> state.draining() || state.warming());
             metrics.register(new GatewayGauges(state, probes, upstreams, pools));
+            metrics.countDroppedLogLines(DropWhenFull::dropped);
             TracingConfig tc = config.tracing();
             if (tc.enabled()) {
                 this.tracing = Tracing.start(tc);

@@ -243,6 +243,7 @@ public final class WarmUp {
         }
     }
 
+    /** The bytes of a request or header written in US-ASCII (RFC 9112 §2.2). */
     public static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
     }

@@ -13,6 +13,7 @@ import io.netty.util.ReferenceCountUtil;
  * The slot is given back when the exchange ends ({@link ExchangeLifecycle}).
  */
 public final class Admission extends RequestStage {
+    /** @param exchanges the connection's lifecycle, which knows the exchange in flight and gives the slot back */
     public Admission(ExchangeLifecycle exchanges) {
         super(exchanges);
     }

@@ -8,7 +8,7 @@ import dev.gateway.core.auth.Unauthenticated;
 import dev.gateway.core.contract.Operation;
 import dev.gateway.core.exchange.Exchange;
 import dev.gateway.core.exchange.ExchangeLifecycle;
-import dev.gateway.core.observe.GatewayMetrics;
+import dev.gateway.core.metrics.GatewayMetrics;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -32,6 +32,11 @@ public final class Authentication extends RequestStage {
     private final Counter.Child unauthenticated;
     private final Counter.Child forbidden;
 
+    /**
+     * @param exchanges the connection's lifecycle, which knows the exchange in flight
+     * @param authenticator turns credentials into a caller (shared by every connection)
+     * @param metrics where refusals are counted ({@code gateway_auth_rejections_total})
+     */
     public Authentication(ExchangeLifecycle exchanges, Authenticator authenticator, GatewayMetrics metrics) {
         super(exchanges);
         this.authenticator = authenticator;

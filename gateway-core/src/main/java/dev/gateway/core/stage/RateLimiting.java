@@ -29,6 +29,11 @@ public final class RateLimiting extends RequestStage {
     /** Refusals by rate class, indexed as the classes are. */
     private final Counter.Child[] refused;
 
+    /**
+     * @param exchanges the connection's lifecycle, which knows the exchange in flight
+     * @param limiter the limiter shared by every connection
+     * @param refused the refusal counters, indexed as the rate classes are ({@code GatewayMetrics.rateLimited})
+     */
     public RateLimiting(ExchangeLifecycle exchanges, RateLimiter limiter, Counter.Child[] refused) {
         super(exchanges);
         this.limiter = limiter;

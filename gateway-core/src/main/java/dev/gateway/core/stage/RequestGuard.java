@@ -22,6 +22,7 @@ import io.netty.util.ReferenceCountUtil;
  * framing two parsers could read differently, and targets that try to escape their path.
  */
 public final class RequestGuard extends RequestStage {
+    /** @param exchanges the connection's lifecycle, which knows the exchange in flight */
     public RequestGuard(ExchangeLifecycle exchanges) {
         super(exchanges);
     }

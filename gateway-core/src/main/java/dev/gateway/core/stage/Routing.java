@@ -19,6 +19,11 @@ public final class Routing extends RequestStage {
     private final RouteTable routes;
     private final Probes probes;
 
+    /**
+     * @param exchanges the connection's lifecycle, which knows the exchange in flight
+     * @param routes the route table, bound once at start
+     * @param probes the answers to {@code /healthz} and {@code /readyz}
+     */
     public Routing(ExchangeLifecycle exchanges, RouteTable routes, Probes probes) {
         super(exchanges);
         this.routes = routes;

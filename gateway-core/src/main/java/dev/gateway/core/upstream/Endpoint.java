@@ -2,7 +2,7 @@ package dev.gateway.core.upstream;
 
 import dev.failsafe.CircuitBreaker;
 import dev.gateway.core.config.GatewayConfig.BreakerConfig;
-import dev.gateway.core.observe.EndpointMetrics;
+import dev.gateway.core.metrics.EndpointMetrics;
 import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;

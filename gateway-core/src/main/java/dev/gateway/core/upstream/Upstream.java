@@ -2,7 +2,7 @@ package dev.gateway.core.upstream;
 
 import dev.gateway.core.config.GatewayConfig.EjectionConfig;
 import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
-import dev.gateway.core.observe.UpstreamMetrics;
+import dev.gateway.core.metrics.UpstreamMetrics;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -33,7 +33,7 @@ public final class UpstreamPools {
         }
         for (EventExecutor executor : group) {
             EventLoop loop = (EventLoop) executor;
-            EndpointPool[][] pools = new EndpointPool[upstreams.size()][];
+            PooledEndpoint[][] pools = new PooledEndpoint[upstreams.size()][];
             for (Upstream u : upstreams) {
                 Bootstrap template = new Bootstrap()
                         .channel(transport.channel())
@@ -44,9 +44,10 @@ public final class UpstreamPools {
                                 (int) Math.min(Integer.MAX_VALUE, u.config().connectTimeout().toMillis()));
                 int perLoop = Math.max(1, (u.config().maxConnectionsPerEndpoint() + loops - 1) / loops);
                 pools[u.index()] = u.endpoints().stream()
-                        .map(e -> new EndpointPool(loop, e, template, perLoop, u.config().maxPendingAcquires(),
-                                u.config().poolIdleTimeout().toNanos(), maxResponseHeaderBytes))
-                        .toArray(EndpointPool[]::new);
+                        .map(e -> new PooledEndpoint(e, new EndpointPool(loop, e.address(), template, perLoop,
+                                u.config().maxPendingAcquires(), u.config().poolIdleTimeout().toNanos(),
+                                maxResponseHeaderBytes)))
+                        .toArray(PooledEndpoint[]::new);
             }
             RetryBudget[] budgets = new RetryBudget[upstreams.size()];
             for (Upstream u : upstreams) {
@@ -88,10 +89,10 @@ public final class UpstreamPools {
         int idle = 0;
         int pending = 0;
         for (LoopPools lp : byLoop.values()) {
-            EndpointPool p = lp.pools[upstream.index()][i];
-            open += p.openConnections();
-            idle += p.idleConnections();
-            pending += p.pendingAcquires();
+            PooledEndpoint p = lp.pools[upstream.index()][i];
+            open += p.pool().openConnections();
+            idle += p.pool().idleConnections();
+            pending += p.pool().pendingAcquires();
         }
         return new int[] {Math.max(0, open - idle), idle, pending};
     }
@@ -108,10 +109,10 @@ public final class UpstreamPools {
 
     /** The pools and retry budgets of one event loop, indexed by upstream. */
     public static final class LoopPools {
-        private final EndpointPool[][] pools;
+        private final PooledEndpoint[][] pools;
         private final RetryBudget[] budgets;
 
-        LoopPools(EndpointPool[][] pools, RetryBudget[] budgets) {
+        LoopPools(PooledEndpoint[][] pools, RetryBudget[] budgets) {
             this.pools = pools;
             this.budgets = budgets;
         }
@@ -129,10 +130,10 @@ public final class UpstreamPools {
          *
          * @param avoid an endpoint not to pick (where a retry's first attempt failed), or {@code null}
          */
-        public EndpointPool pick(Upstream upstream, Endpoint avoid) {
-            EndpointPool[] c = pools[upstream.index()];
+        public PooledEndpoint pick(Upstream upstream, Endpoint avoid) {
+            PooledEndpoint[] c = pools[upstream.index()];
             if (c.length == 1) {
-                EndpointPool only = c[0];
+                PooledEndpoint only = c[0];
                 return only.endpoint() != avoid && only.endpoint().tryAcquirePermit() ? only : null;
             }
             long now = System.nanoTime();
@@ -142,14 +143,14 @@ public final class UpstreamPools {
             j += j >= i ? 1 : 0;
             boolean iUsable = usable(c[i], avoid, now);
             boolean jUsable = usable(c[j], avoid, now);
-            EndpointPool first = iUsable && jUsable ? (c[j].calls() < c[i].calls() ? c[j] : c[i])
+            PooledEndpoint first = iUsable && jUsable ? (c[j].pool().calls() < c[i].pool().calls() ? c[j] : c[i])
                     : iUsable ? c[i] : jUsable ? c[j] : null;
             if (first != null && first.endpoint().tryAcquirePermit()) {
                 return first;
             }
             boolean anyUsable = first != null;
             for (int k = 0; k < c.length; k++) { // the draw missed: any usable one, from a random start
-                EndpointPool p = c[(i + k) % c.length];
+                PooledEndpoint p = c[(i + k) % c.length];
                 if (p != first && usable(p, avoid, now)) {
                     anyUsable = true;
                     if (p.endpoint().tryAcquirePermit()) {
@@ -161,7 +162,7 @@ public final class UpstreamPools {
                 return null; // usable ones exist but their half-open trials are taken: not a reason to panic
             }
             for (int k = 0; k < c.length; k++) { // none passes its checks: whatever a breaker admits
-                EndpointPool p = c[(i + k) % c.length];
+                PooledEndpoint p = c[(i + k) % c.length];
                 if (p.endpoint() != avoid && !p.endpoint().breakerOpen() && p.endpoint().tryAcquirePermit()) {
                     return p;
                 }
@@ -169,30 +170,30 @@ public final class UpstreamPools {
             return null;
         }
 
-        private static boolean usable(EndpointPool p, Endpoint avoid, long now) {
+        private static boolean usable(PooledEndpoint p, Endpoint avoid, long now) {
             return p.endpoint() != avoid && p.endpoint().usable(now);
         }
 
         int open(Upstream upstream) {
             int n = 0;
-            for (EndpointPool p : pools[upstream.index()]) {
-                n += p.openConnections();
+            for (PooledEndpoint p : pools[upstream.index()]) {
+                n += p.pool().openConnections();
             }
             return n;
         }
 
         void sweep(long nowNanos) {
-            for (EndpointPool[] ps : pools) {
-                for (EndpointPool p : ps) {
-                    p.sweep(nowNanos);
+            for (PooledEndpoint[] ps : pools) {
+                for (PooledEndpoint p : ps) {
+                    p.pool().sweep(nowNanos);
                 }
             }
         }
 
         void closeIdle() {
-            for (EndpointPool[] ps : pools) {
-                for (EndpointPool p : ps) {
-                    p.closeIdle();
+            for (PooledEndpoint[] ps : pools) {
+                for (PooledEndpoint p : ps) {
+                    p.pool().closeIdle();
                 }
             }
         }

@@ -4,7 +4,7 @@ import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.HostPort;
-import dev.gateway.core.observe.GatewayMetrics;
+import dev.gateway.core.metrics.GatewayMetrics;
 import java.util.ArrayList;
 import java.util.List;
 

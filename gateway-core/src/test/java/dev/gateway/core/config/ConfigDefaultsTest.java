@@ -129,12 +129,42 @@ class ConfigDefaultsTest {
                 error("allocator: fancy"));
         assertEquals("gw.yaml: setting 'logging.level' must be one of trace, debug, info, warn, error, off; "
                 + "got 'loud'", error("logging: {level: loud}"));
-        GatewayConfig c = GatewayConfig.fromYaml("allocator: adaptive\nlogging: {level: off}\n"
-                + "operations: {getTrade: {responseValidation: ENFORCE}, getTask: {responseValidation: off}}", "gw.yaml");
+        // Modes are written in lower case, as they always were; only the log level takes any case, as log4j does.
+        assertEquals("gw.yaml: setting 'operations.getTrade.responseValidation' must be one of off, log, enforce; "
+                + "got 'ENFORCE'", error("operations: {getTrade: {responseValidation: ENFORCE}}"));
+        assertEquals("gw.yaml: setting 'allocator' must be one of pooled, adaptive; got 'POOLED'",
+                error("allocator: POOLED"));
+        GatewayConfig c = GatewayConfig.fromYaml("allocator: adaptive\nlogging: {level: WARN}\n"
+                + "operations: {getTrade: {responseValidation: enforce}, getTask: {responseValidation: off}}", "gw.yaml");
         assertEquals(Allocator.ADAPTIVE, c.allocator());
-        assertEquals(LogLevel.OFF, c.logging().level()); // a bare off is YAML's false, read as "off"
+        assertEquals(LogLevel.WARN, c.logging().level());
         assertEquals(ResponseValidation.ENFORCE, c.operations().get("getTrade").responseValidation());
-        assertEquals(ResponseValidation.OFF, c.operations().get("getTask").responseValidation());
+        assertEquals(ResponseValidation.OFF, c.operations().get("getTask").responseValidation()); // YAML's false
+        assertEquals(LogLevel.OFF, GatewayConfig.fromYaml("logging: {level: off}", "gw.yaml").logging().level());
+    }
+
+    @Test
+    void aNamedMapSetToNullHasNoEntries() {
+        GatewayConfig c = GatewayConfig.fromYaml("rateLimits: ~\noperations: ~\nauth: {apiKeys: ~, hmacKeys: ~}",
+                "gw.yaml");
+        assertTrue(c.rateLimits().isEmpty());
+        assertTrue(c.operations().isEmpty());
+        assertTrue(c.auth().apiKeys().isEmpty());
+        assertTrue(c.auth().hmacKeys().isEmpty());
+        assertEquals("gw.yaml: setting 'client.maxBody' is missing: gateway-defaults.yaml must give every setting a "
+                + "value (directly or through a template) and ~ cannot remove one", error("client: {maxBody: ~}"));
+    }
+
+    @Test
+    void aMistakeInATemplateIsReportedAtTheTemplateEvenWhenNoEntryUsesIt() {
+        assertTrue(error("upstreamDefaults: {conectTimeout: 1s}").contains("unknown setting 'upstreamDefaults.conectTimeout'"),
+                error("upstreamDefaults: {conectTimeout: 1s}"));
+        assertTrue(error("upstreamDefaults: {breaker: {window: soon}}").contains("'upstreamDefaults.breaker.window'"),
+                error("upstreamDefaults: {breaker: {window: soon}}"));
+        assertTrue(error("routeDefaults: {totalTimout: 1s}").contains("unknown setting 'routeDefaults.totalTimout'"),
+                error("routeDefaults: {totalTimout: 1s}"));
+        assertTrue(error("upstreams: ~\nroutes: []\nupstreamDefaults: {retries: {maxRetries: many}}")
+                .contains("'upstreamDefaults.retries.maxRetries'"));
     }
 
     @Test
@@ -142,7 +172,7 @@ class ConfigDefaultsTest {
         ObjectNode defaults = GatewayConfig.loadDefaults();
         ((ObjectNode) defaults.get("upstreamDefaults")).remove("connectTimeout");
         ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.fromTree(defaults));
-        assertTrue(e.getMessage().startsWith("setting 'upstreams.trade.connectTimeout' is missing: "
+        assertTrue(e.getMessage().startsWith("setting 'upstreamDefaults.connectTimeout' is missing: "
                 + "gateway-defaults.yaml must give every setting a value"), e.getMessage());
         // Removing a setting with ~ is refused the same way (only named entries can be removed).
         assertTrue(error("client: {maxBody: ~}").contains("setting 'client.maxBody' is missing"));
@@ -166,6 +196,9 @@ class ConfigDefaultsTest {
                 parent = parent.get(key);
             }
             String key = leaf.get(leaf.size() - 1);
+            if (parent.get(key).isObject()) {
+                continue; // an empty map of named entries (auth.apiKeys: {}): none is as good as ~
+            }
             ((ObjectNode) parent).remove(key);
             String setting = String.join(".", leaf);
             ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.fromTree(defaults),

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.codec.RequestFraming;
 import dev.gateway.codec.RequestIds;
-import dev.gateway.core.observe.GatewayMetrics;
+import dev.gateway.core.metrics.GatewayMetrics;
 import dev.gateway.core.observe.Telemetry;
 import dev.gateway.testing.LeakGuard;
 import io.netty.buffer.ByteBuf;

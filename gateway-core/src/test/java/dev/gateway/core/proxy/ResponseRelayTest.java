@@ -14,7 +14,7 @@ import dev.gateway.core.exchange.ConnectionTimeouts;
 import dev.gateway.core.exchange.Exchange;
 import dev.gateway.core.exchange.ExchangeLifecycle;
 import dev.gateway.core.exchange.ServerState;
-import dev.gateway.core.observe.GatewayMetrics;
+import dev.gateway.core.metrics.GatewayMetrics;
 import dev.gateway.core.observe.Telemetry;
 import dev.gateway.core.route.RoutedOperation;
 import io.netty.buffer.ByteBuf;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.contract.Contract;
-import dev.gateway.core.observe.GatewayMetrics;
+import dev.gateway.core.metrics.GatewayMetrics;
 import dev.gateway.core.ratelimit.RateClasses;
 import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.Upstream;

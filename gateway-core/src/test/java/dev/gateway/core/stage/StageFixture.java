@@ -13,7 +13,7 @@ import dev.gateway.core.auth.Unauthenticated;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.contract.Contract;
 import dev.gateway.core.exchange.ServerState;
-import dev.gateway.core.observe.GatewayMetrics;
+import dev.gateway.core.metrics.GatewayMetrics;
 import dev.gateway.core.ratelimit.LocalRateLimiter;
 import dev.gateway.core.ratelimit.RateClasses;
 import dev.gateway.core.route.Route;
@@ -93,7 +93,9 @@ final class StageFixture implements AutoCloseable {
         rateClasses = RateClasses.of(config.rateLimits());
         routes = RouteBinder.bind(contract, config, upstreams, rateClasses, metrics);
         authenticator = Authenticator.create(config.auth(), background);
-        rateLimiter = new LocalRateLimiter(rateClasses.size(), background, Duration.ofSeconds(10));
+        // A clock that stands still: no token comes back during a test, and every refill time is exact.
+        long now = System.nanoTime();
+        rateLimiter = new LocalRateLimiter(rateClasses.size(), background, Duration.ofSeconds(10), () -> now);
     }
 
     /** The operation a gateway would route {@code method path} to; fails when there is none. */
@@ -117,7 +119,7 @@ final class StageFixture implements AutoCloseable {
 
     /** Refusals by rate class, indexed as the classes are, as the gateway counts them. */
     Counter.Child[] rateLimited() {
-        return metrics.rateLimited(rateClasses);
+        return metrics.rateLimited(rateClasses.names());
     }
 
     /** A sample of this gateway's registry, 0 when it has none yet: {@code sample("x_total", "code", "FORBIDDEN")}. */

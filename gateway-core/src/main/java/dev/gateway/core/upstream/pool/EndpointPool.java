@@ -1,11 +1,11 @@
 package dev.gateway.core.upstream.pool;
 
-import dev.gateway.core.upstream.Endpoint;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 
 /**
@@ -18,7 +18,7 @@ import java.util.ArrayDeque;
  */
 public final class EndpointPool {
     private final EventLoop loop;
-    private final Endpoint endpoint;
+    private final InetSocketAddress address;
     private final Bootstrap bootstrap;
     private final int maxConnections;
     private final int maxWaiters;
@@ -30,6 +30,7 @@ public final class EndpointPool {
 
     /**
      * @param loop the only loop that uses this pool
+     * @param address where its connections go
      * @param template the bootstrap to clone (transport, options, allocator)
      * @param maxConnections connections this pool may open at once
      * @param maxWaiters acquires that may wait for a connection to come free; beyond them
@@ -37,10 +38,10 @@ public final class EndpointPool {
      * @param idleTimeoutNanos idle connections older than this are closed by {@link #sweep}
      * @param maxResponseHeaderBytes the largest response head accepted (bytes)
      */
-    public EndpointPool(EventLoop loop, Endpoint endpoint, Bootstrap template, int maxConnections, int maxWaiters,
-            long idleTimeoutNanos, int maxResponseHeaderBytes) {
+    public EndpointPool(EventLoop loop, InetSocketAddress address, Bootstrap template, int maxConnections,
+            int maxWaiters, long idleTimeoutNanos, int maxResponseHeaderBytes) {
         this.loop = loop;
-        this.endpoint = endpoint;
+        this.address = address;
         this.maxConnections = maxConnections;
         this.maxWaiters = maxWaiters;
         this.idleTimeoutNanos = idleTimeoutNanos;
@@ -52,10 +53,6 @@ public final class EndpointPool {
                 ch.pipeline().addLast("upstream", new UpstreamConnection(EndpointPool.this));
             }
         });
-    }
-
-    public Endpoint endpoint() {
-        return endpoint;
     }
 
     /**
@@ -123,7 +120,7 @@ public final class EndpointPool {
 
     private void connect(AcquireCallback callback) {
         open++;
-        ChannelFuture f = bootstrap.connect(endpoint.address());
+        ChannelFuture f = bootstrap.connect(address);
         f.addListener((ChannelFuture done) -> {
             if (done.isSuccess()) {
                 UpstreamConnection c = done.channel().pipeline().get(UpstreamConnection.class);

@@ -1,6 +1,5 @@
 package dev.gateway.core.upstream.pool;
 
-import dev.gateway.core.upstream.Endpoint;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -27,10 +26,6 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     public Channel channel() {
         return channel;
-    }
-
-    public Endpoint endpoint() {
-        return pool.endpoint();
     }
 
     /** Whether this lease reuses a connection that carried an earlier exchange. */

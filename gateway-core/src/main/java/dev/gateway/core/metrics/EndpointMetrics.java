@@ -1,4 +1,4 @@
-package dev.gateway.core.observe;
+package dev.gateway.core.metrics;
 
 import io.prometheus.client.Counter;
 import io.prometheus.client.Histogram;

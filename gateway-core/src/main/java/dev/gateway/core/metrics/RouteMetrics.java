@@ -1,4 +1,4 @@
-package dev.gateway.core.observe;
+package dev.gateway.core.metrics;
 
 import dev.gateway.codec.ErrorCode;
 import io.prometheus.client.Counter;

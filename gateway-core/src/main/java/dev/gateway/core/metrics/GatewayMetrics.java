@@ -1,6 +1,5 @@
-package dev.gateway.core.observe;
+package dev.gateway.core.metrics;
 
-import dev.gateway.core.ratelimit.RateClasses;
 import io.netty.handler.codec.http.HttpMethod;
 import io.prometheus.client.Collector;
 import io.prometheus.client.CollectorRegistry;
@@ -20,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.LongSupplier;
 
 /**
  * A gateway's Prometheus series, in its own registry (served on the admin listener): the legacy ones,
@@ -104,12 +104,21 @@ public final class GatewayMetrics {
         authRejections = Counter.build("gateway_auth_rejections_total",
                 "Requests refused by authentication (UNAUTHENTICATED) or for a missing scope (FORBIDDEN).")
                 .labelNames("code").register(registry);
+    }
+
+    /**
+     * Serves {@code gateway_log_lines_dropped}, read at scrape time.
+     *
+     * @param dropped log lines (access and application) dropped so far because the asynchronous log queue
+     *     was full
+     */
+    public void countDroppedLogLines(LongSupplier dropped) {
         registry.register(new Collector() {
             @Override
             public List<MetricFamilySamples> collect() {
                 return List.of(new CounterMetricFamily("gateway_log_lines_dropped",
                         "Log lines (access and application) dropped because the asynchronous log queue was full.",
-                        DropWhenFull.dropped()));
+                        dropped.getAsLong()));
             }
         });
     }
@@ -153,9 +162,12 @@ public final class GatewayMetrics {
         return rateLimited.labels(rateClass);
     }
 
-    /** The refusal counters of every rate class, indexed as the classes are (what {@code RateLimiting} counts in). */
-    public Counter.Child[] rateLimited(RateClasses classes) {
-        return classes.all().stream().map(c -> rateLimited(c.name())).toArray(Counter.Child[]::new);
+    /**
+     * @param rateClasses the rate classes' names, in index order
+     * @return their refusal counters, indexed as the classes are (what {@code RateLimiting} counts in)
+     */
+    public Counter.Child[] rateLimited(List<String> rateClasses) {
+        return rateClasses.stream().map(this::rateLimited).toArray(Counter.Child[]::new);
     }
 
     public Counter.Child authRejected(String code) {
