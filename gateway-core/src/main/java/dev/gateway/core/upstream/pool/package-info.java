@@ -1,7 +1,7 @@
 /**
- * The pool mechanism of one endpoint on one loop: {@code EndpointPool} (idle reuse, caps, waiters),
+ * The pool mechanism of one address on one loop: {@code EndpointPool} (idle reuse, caps, waiters),
  * {@code UpstreamConnection} and its pipeline ({@code StatusLineCheck}, {@code UpstreamCodec}). Uses
- * {@code upstream} ({@code Endpoint}) and {@code codec} ({@code RequestFraming}). Connections only: no
- * balancing, breaker or health decisions (upstream), no client exchanges (proxy).
+ * {@code codec} ({@code RequestFraming}) and Netty, and no other room: it knows no endpoint, breaker,
+ * health or balancing ({@code upstream} decides those and uses this), and no client exchange (proxy).
  */
 package dev.gateway.core.upstream.pool;
