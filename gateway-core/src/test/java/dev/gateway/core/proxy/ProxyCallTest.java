@@ -151,8 +151,7 @@ class ProxyCallTest {
         rig.await("a's request upstream", () -> up.conns.size() == 1 && up.conns.get(0).requests() == 1);
         ProxyCall waiting = b.send(GET);
         assertEquals(CallState.CONNECTING, b.stateAfterSend);
-        Thread.sleep(250);
-        b.runTimers();
+        b.runTimersUntilDone(waiting);
         String body = b.expect(503);
         assertTrue(body.contains("no upstream connection became free in time"), body);
         assertEquals(CallState.DONE, b.state(waiting));
@@ -296,8 +295,7 @@ class ProxyCallTest {
         assertEquals(CallState.AWAITING_RESPONSE, c.state(call));
         c.runTimers();
         assertEquals(CallState.AWAITING_RESPONSE, c.state(call), "not before the timeout");
-        Thread.sleep(250);
-        c.runTimers();
+        c.runTimersUntilDone(call);
         String body = c.expect(504);
         assertTrue(body.contains("UPSTREAM_TIMEOUT"), body);
         assertFalse(body.contains("total"), body);
@@ -313,10 +311,9 @@ class ProxyCallTest {
         LoopbackUpstream up = upstream(LoopbackUpstream.SILENT);
         ProxyRig rig = rig("", Duration.ofSeconds(30), Duration.ofMillis(150), up.endpoint());
         ProxyRig.Client c = rig.client();
-        c.send(GET);
+        ProxyCall call = c.send(GET);
         rig.await("the request upstream", () -> up.conns.size() == 1 && up.conns.get(0).requests() == 1);
-        Thread.sleep(250);
-        c.runTimers();
+        c.runTimersUntilDone(call);
         String body = c.expect(504);
         assertTrue(body.contains("no answer within the route's total timeout"), body);
         assertEquals(1, rig.attempts(up.endpoint(), "failure"));

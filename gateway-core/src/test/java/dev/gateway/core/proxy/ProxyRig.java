@@ -218,6 +218,28 @@ final class ProxyRig implements AutoCloseable {
             return onLoop(call::state);
         }
 
+        /**
+         * Runs the connection's timers until the call is over: its deadline is real time (the call's clock
+         * reads {@link System#nanoTime}), so this polls, as {@link ProxyRig#await} does, up to 5 s.
+         */
+        void runTimersUntilDone(ProxyCall call) {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (true) {
+                runTimers();
+                if (state(call) == CallState.DONE) {
+                    return;
+                }
+                if (System.nanoTime() - end > 0) {
+                    fail("the call's deadline never fired");
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        }
+
         /** Runs the connection's timers that are due (the call's deadline among them). */
         void runTimers() {
             run(() -> {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gateway.codec.RequestTarget;
 import dev.gateway.core.stage.StageHarness.Answer;
 import dev.gateway.core.upstream.Upstream;
 import dev.gateway.testing.LeakGuard;
@@ -47,10 +46,7 @@ class AdmissionTest {
     }
 
     private StageHarness connection() {
-        StageHarness h = new StageHarness(fixture, (ex, request) -> {
-            ex.targetParsed(RequestTarget.parse(request.uri()));
-            ex.routed(fixture.operation(request.method(), ex.target().path()));
-        }, s -> new Admission(s.exchanges));
+        StageHarness h = new StageHarness(fixture, fixture.routed(), s -> new Admission(s.exchanges));
         connections.add(h);
         return h;
     }

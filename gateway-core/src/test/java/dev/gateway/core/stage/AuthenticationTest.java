@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jwt.JWTClaimsSet;
-import dev.gateway.codec.RequestTarget;
 import dev.gateway.core.auth.Principal;
 import dev.gateway.core.stage.StageHarness.Answer;
 import dev.gateway.testing.LeakGuard;
@@ -49,10 +48,7 @@ class AuthenticationTest {
 
     @BeforeEach
     void authentication() {
-        h = new StageHarness(fixture, (ex, request) -> {
-            ex.targetParsed(RequestTarget.parse(request.uri()));
-            ex.routed(fixture.operation(request.method(), ex.target().path()));
-        }, s -> new Authentication(s.exchanges, fixture.authenticator, fixture.metrics));
+        h = new StageHarness(fixture, fixture.routed(), s -> new Authentication(s.exchanges, fixture.authenticator, fixture.metrics));
     }
 
     @AfterEach

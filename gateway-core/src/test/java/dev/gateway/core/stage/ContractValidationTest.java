@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.codec.ErrorCode;
-import dev.gateway.codec.RequestTarget;
 import dev.gateway.core.exchange.Exchange;
 import dev.gateway.core.exchange.RequestRefused;
 import dev.gateway.core.stage.StageHarness.Answer;
@@ -57,10 +56,7 @@ class ContractValidationTest {
 
     @BeforeEach
     void validation() {
-        h = new StageHarness(fixture, (ex, request) -> {
-            ex.targetParsed(RequestTarget.parse(request.uri()));
-            ex.routed(fixture.operation(request.method(), ex.target().path()));
-        }, s -> new ContractValidation(s.exchanges));
+        h = new StageHarness(fixture, fixture.routed(), s -> new ContractValidation(s.exchanges));
     }
 
     @AfterEach

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gateway.codec.RequestTarget;
 import dev.gateway.core.auth.Unauthenticated;
 import dev.gateway.core.stage.StageHarness.Answer;
 import dev.gateway.testing.LeakGuard;
@@ -47,8 +46,7 @@ class RateLimitingTest {
     @BeforeEach
     void rateLimiting() {
         h = new StageHarness(fixture, (ex, request) -> {
-            ex.targetParsed(RequestTarget.parse(request.uri()));
-            ex.routed(fixture.operation(request.method(), ex.target().path()));
+            fixture.routed().apply(ex, request);
             String authorization = request.headers().get("authorization");
             if (authorization != null) {
                 try {

@@ -6,6 +6,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.gateway.codec.RequestTarget;
 import dev.gateway.core.admin.Probes;
 import dev.gateway.core.auth.Authenticator;
 import dev.gateway.core.auth.Principal;
@@ -96,6 +97,14 @@ final class StageFixture implements AutoCloseable {
         // A clock that stands still: no token comes back during a test, and every refill time is exact.
         long now = System.nanoTime();
         rateLimiter = new LocalRateLimiter(rateClasses.size(), background, Duration.ofSeconds(10), () -> now);
+    }
+
+    /** What the guard and routing would have found before a later stage: the parsed target and the operation. */
+    StageHarness.Given routed() {
+        return (ex, request) -> {
+            ex.targetParsed(RequestTarget.parse(request.uri()));
+            ex.routed(operation(request.method(), ex.target().path()));
+        };
     }
 
     /** The operation a gateway would route {@code method path} to; fails when there is none. */
