@@ -43,7 +43,7 @@ final class DemoHandler extends ChannelInboundHandlerAdapter {
                 refused = false;
                 if (!request.decoderResult().isSuccess()) {
                     refused = true;
-                    Json.error(ctx, HttpResponseStatus.BAD_REQUEST, "VALIDATION_FAILED", "malformed request");
+                    Json.errorAndClose(ctx, HttpResponseStatus.BAD_REQUEST, "VALIDATION_FAILED", "malformed request");
                 } else if (api.streamsBody(request)) {
                     sink = api.upload(ctx, request);
                 } else {

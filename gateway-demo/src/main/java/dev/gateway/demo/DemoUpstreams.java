@@ -12,6 +12,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -33,6 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class DemoUpstreams implements AutoCloseable {
     /** How often the task event stream sends progress. */
     public static final long EVENT_INTERVAL_MILLIS = 200;
+    /** The largest request head the demo services read (bytes): more than the gateway forwards. */
+    private static final int MAX_HEADER_BYTES = 64 * 1024;
 
     private final EventLoopGroup group;
     private final ArtifactStore artifacts;
@@ -113,7 +116,9 @@ public final class DemoUpstreams implements AutoCloseable {
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast(new HttpServerCodec(), new ChunkedWriteHandler(),
+                            // Heads as large as the gateway forwards (its client.maxHeaderBytes is 32 KiB).
+                            ch.pipeline().addLast(new HttpServerCodec(new HttpDecoderConfig()
+                                    .setMaxHeaderSize(MAX_HEADER_BYTES)), new ChunkedWriteHandler(),
                                     new DemoHandler(api, requests, connections));
                         }
                     })

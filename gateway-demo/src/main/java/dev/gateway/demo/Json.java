@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufOutputStream;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -45,6 +46,12 @@ final class Json {
     }
 
     static void send(ChannelHandlerContext ctx, HttpResponseStatus status, JsonNode json, String location) {
+        send(ctx, status, json, location, false);
+    }
+
+    /** @param close answer with {@code Connection: close} and close once it is written */
+    private static void send(ChannelHandlerContext ctx, HttpResponseStatus status, JsonNode json, String location,
+            boolean close) {
         ByteBuf out = ctx.alloc().buffer(512);
         try {
             MAPPER.writeValue((OutputStream) new ByteBufOutputStream(out), json);
@@ -58,14 +65,30 @@ final class Json {
         if (location != null) {
             r.headers().set(HttpHeaderNames.LOCATION, location);
         }
-        ctx.writeAndFlush(r, ctx.voidPromise());
+        if (close) {
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.writeAndFlush(r, ctx.voidPromise());
+        }
     }
 
     static void error(ChannelHandlerContext ctx, HttpResponseStatus status, String code, String message) {
+        send(ctx, status, errorBody(code, message), null, false);
+    }
+
+    /**
+     * The same, then the connection closes: after a request the decoder could not read, nothing more on
+     * the connection can be framed, and a later request on it would be read as garbage.
+     */
+    static void errorAndClose(ChannelHandlerContext ctx, HttpResponseStatus status, String code, String message) {
+        send(ctx, status, errorBody(code, message), null, true);
+    }
+
+    private static ObjectNode errorBody(String code, String message) {
         ObjectNode body = object();
-        ObjectNode error = body.putObject("error");
-        error.put("code", code).put("message", message).put("requestId", "demo-" + newId(""));
-        send(ctx, status, body, null);
+        body.putObject("error").put("code", code).put("message", message).put("requestId", "demo-" + newId(""));
+        return body;
     }
 
     /** {@code prefix} plus 20 characters of {@code [0-9a-z]}, as the contract's ids. */

@@ -64,6 +64,32 @@ class DemoProxyTest {
     }
 
     @Test
+    void aHeadAsLargeAsTheGatewayForwardsIsServedAndLeavesThePooledConnectionClean() throws Exception {
+        // 24 KiB of headers: within the gateway's 32 KiB, so the demo service must read it too. A demo that
+        // refused it while keeping its connection would swallow the next request sent on that connection.
+        String big = "GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: gw.test\r\nX-API-Key: it-key\r\n"
+                + "X-Padding: " + "p".repeat(24 * 1024) + "\r\n\r\n";
+        try (RawHttp c = new RawHttp(gateway.port())) {
+            assertEquals(200, c.send(big).read().status());
+            for (int i = 0; i < 3; i++) {
+                assertEquals(200, c.send(get("/v1/trades/trd_abcdefghij0123456789")).read().status());
+            }
+        }
+    }
+
+    @Test
+    void aRequestTheDemoServiceCannotReadIsRefusedAndItsConnectionClosed() throws Exception {
+        String tooLarge = "GET /v1/trades/trd_abcdefghij0123456789 HTTP/1.1\r\nHost: demo\r\n"
+                + "X-Padding: " + "p".repeat(80 * 1024) + "\r\n\r\n";
+        try (RawHttp c = new RawHttp(gateway.demo().portOf("trade"))) {
+            RawHttp.Response r = c.send(tooLarge).read();
+            assertEquals(400, r.status(), r.text());
+            assertEquals("close", r.header("connection"));
+            assertTrue(c.closedByServer(), "nothing after an unreadable head can be framed");
+        }
+    }
+
+    @Test
     void everyOperationOfTheContractIsServed() throws Exception {
         String trd = "trd_abcdefghij0123456789";
         String tsk = "tsk_abcdefghij0123456789";
