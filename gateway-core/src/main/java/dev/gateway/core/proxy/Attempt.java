@@ -30,8 +30,8 @@ final class Attempt {
     private final Upstream upstream;
     private final int number;
     private final long startNanos;
-    /** The endpoint whose breaker permit this attempt holds, until its outcome is recorded. */
-    private Endpoint permit;
+    /** The outcome is recorded: the endpoint's breaker permit is given back. */
+    private boolean ended;
     private Span span;
     private UpstreamConnection connection;
     /** The leased connection had carried an earlier exchange: a close before any answer may be a stale one. */
@@ -51,9 +51,8 @@ final class Attempt {
         this.upstream = upstream;
         this.number = number;
         this.startNanos = System.nanoTime();
-        this.permit = pool.endpoint();
         if (tracing != null && parent != null) {
-            Endpoint e = permit;
+            Endpoint e = pool.endpoint();
             span = tracing.clientSpan(parent, head, e.upstream(), e.address().getHostString(), e.address().getPort(),
                     number);
         }
@@ -98,7 +97,7 @@ final class Attempt {
 
     /** Whether the outcome is recorded already. */
     boolean ended() {
-        return permit == null;
+        return ended;
     }
 
     /**
@@ -110,9 +109,11 @@ final class Attempt {
      * @param nowNanos the end ({@link System#nanoTime}), for the attempt's duration
      */
     void end(Outcome outcome, int status, String error, long nowNanos) {
-        if (permit == null) {
+        if (ended) {
             return;
         }
+        ended = true;
+        Endpoint permit = pool.endpoint(); // whose breaker permit this attempt held
         long nanos = nowNanos - startNanos;
         switch (outcome) {
             case GOOD -> {
@@ -132,7 +133,6 @@ final class Attempt {
             Tracing.endClientSpan(span, status, error);
             span = null;
         }
-        permit = null;
         pool.callEnded();
     }
 }

@@ -178,9 +178,7 @@ final class ResponseRelay {
             ByteBuf held = check.takeBody();
             check = null;
             if (last) {
-                LastHttpContent end = new DefaultLastHttpContent(held);
-                end.trailingHeaders().set(((LastHttpContent) content).trailingHeaders());
-                content.release();
+                LastHttpContent end = lastPart(held, (LastHttpContent) content);
                 listener.responseEnded(keepAlive);
                 client.writeAndFlush(end, client.voidPromise());
             } else {
@@ -199,9 +197,7 @@ final class ResponseRelay {
         ByteBuf body = check.takeBody();
         check = null;
         if (violations.isEmpty()) {
-            LastHttpContent end = new DefaultLastHttpContent(body);
-            end.trailingHeaders().set(((LastHttpContent) content).trailingHeaders());
-            content.release();
+            LastHttpContent end = lastPart(body, (LastHttpContent) content);
             listener.responseEnded(keepAlive);
             client.write(head, client.voidPromise());
             client.writeAndFlush(end, client.voidPromise());
@@ -212,6 +208,14 @@ final class ResponseRelay {
         ReferenceCountUtil.release(head);
         listener.responseEnded(keepAlive); // the upstream connection finished its answer: it can be reused
         ex.reject(client, ErrorCode.BAD_GATEWAY, "upstream response does not match the contract");
+    }
+
+    /** The held body as the response's last part, with the upstream's last part's trailers (released here). */
+    private static LastHttpContent lastPart(ByteBuf body, LastHttpContent upstreamLast) {
+        LastHttpContent end = new DefaultLastHttpContent(body);
+        end.trailingHeaders().set(upstreamLast.trailingHeaders());
+        upstreamLast.release();
+        return end;
     }
 
     /** @return whether the head goes on to the client (or is held for the check) */
