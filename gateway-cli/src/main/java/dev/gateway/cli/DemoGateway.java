@@ -99,6 +99,14 @@ public final class DemoGateway implements AutoCloseable {
         return resolved;
     }
 
+    /**
+     * A configuration read again (a reload) with its {@code demo} endpoints resolved as at start, so it
+     * compares equal where the file did not change.
+     */
+    public GatewayConfig resolved(GatewayConfig config) {
+        return demo == null ? config : resolve(config, demo);
+    }
+
     /** The gateway itself. */
     public Gateway gateway() {
         return gateway;

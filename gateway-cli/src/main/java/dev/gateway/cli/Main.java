@@ -2,10 +2,13 @@ package dev.gateway.cli;
 
 import dev.gateway.core.auth.Tokens;
 import dev.gateway.core.config.ConfigException;
+import dev.gateway.core.config.ConfigWatcher;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.Units;
 import dev.gateway.core.contract.ContractException;
+import dev.gateway.core.server.Gateway;
 import dev.gateway.demo.DemoUpstreams;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -65,10 +68,12 @@ public final class Main {
 
     private static void runGateway(String[] args) throws InterruptedException {
         GatewayConfig config = null; // the demo's only when no file is given: reading it costs start time
+        Path file = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--config":
-                    config = GatewayConfig.load(Path.of(value(args, ++i, "--config")));
+                    file = Path.of(value(args, ++i, "--config"));
+                    config = GatewayConfig.load(file);
                     break;
                 case "-h":
                 case "--help":
@@ -88,8 +93,12 @@ public final class Main {
         Signal.handle(new Signal("TERM"), s -> signalled.countDown());
         Signal.handle(new Signal("INT"), s -> signalled.countDown());
         DemoGateway gateway = DemoGateway.start(config); // with the demo services when an endpoint is 'demo'
+        ConfigWatcher watcher = file != null && config.migration().watchConfig() ? watch(gateway, file, log) : null;
         gateway.warmUp(); // /readyz says 503 until it is over
         signalled.await();
+        if (watcher != null) {
+            watcher.close();
+        }
         try {
             log.info("signal received: shutting down");
             gateway.shutdown().join();
@@ -101,6 +110,30 @@ public final class Main {
         }
         LogManager.shutdown();
         System.exit(0);
+    }
+
+    /**
+     * Reloads on a change of the file and on SIGHUP ({@link Gateway#reload}): the split and shadow of
+     * routes change; a bad file is refused and the running configuration stays.
+     */
+    private static ConfigWatcher watch(DemoGateway gateway, Path file, Logger log) {
+        gateway.gateway().reloadFrom(() -> gateway.resolved(GatewayConfig.load(file)));
+        try {
+            ConfigWatcher watcher = ConfigWatcher.start(file, why -> gateway.gateway().reload(why));
+            Signal.handle(new Signal("HUP"), s -> watcher.trigger("SIGHUP"));
+            log.info("watching {} for changes (and SIGHUP): routes' split and shadow are reloaded", file);
+            return watcher;
+        } catch (IOException e) {
+            log.warn("cannot watch {} ({}); SIGHUP and POST /admin/reload still reload it", file, e.toString());
+            Signal.handle(new Signal("HUP"), s -> new Thread(() -> {
+                try {
+                    gateway.gateway().reload("SIGHUP");
+                } catch (RuntimeException refused) {
+                    // logged and counted by the reload; the running configuration stays
+                }
+            }, "gateway-reload").start());
+            return null;
+        }
     }
 
     private static void runDemo(String[] args) throws InterruptedException {

@@ -25,25 +25,36 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The admin listener: {@code GET /metrics} (Prometheus text 0.0.4), {@code /healthz}, {@code /readyz}.
+ * The admin listener: {@code GET /metrics} (Prometheus text 0.0.4), {@code /healthz}, {@code /readyz},
+ * and the migration's {@code /admin/...} endpoints ({@link MigrationAdmin}, token required).
  * It runs on its own thread, so a scrape never delays a proxied request.
  */
 @ChannelHandler.Sharable
 public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Probes probes;
     private final CollectorRegistry registry;
+    private final MigrationAdmin migration;
 
-    public AdminHandler(Probes probes, CollectorRegistry registry) {
+    /** @param migration the {@code /admin/...} endpoints */
+    public AdminHandler(Probes probes, CollectorRegistry registry, MigrationAdmin migration) {
         this.probes = probes;
         this.registry = registry;
+        this.migration = migration;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) throws IOException {
         String path = request.uri();
+        String query = null;
         int q = path.indexOf('?');
         if (q >= 0) {
+            query = path.substring(q + 1);
             path = path.substring(0, q);
+        }
+        boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
+        if (request.decoderResult().isSuccess() && MigrationAdmin.owns(path)) {
+            migration.handle(ctx, request, path, query, r -> respond(ctx, r, keepAlive));
+            return;
         }
         FullHttpResponse response;
         if (!request.decoderResult().isSuccess()) {
@@ -61,7 +72,10 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
         } else {
             response = ErrorResponses.create(ctx.alloc(), ErrorCode.NOT_FOUND, RequestIds.newId());
         }
-        boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
+        respond(ctx, response, keepAlive);
+    }
+
+    private static void respond(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
         HttpUtil.setKeepAlive(response, keepAlive);
         if (keepAlive) {
             ctx.writeAndFlush(response, ctx.voidPromise());

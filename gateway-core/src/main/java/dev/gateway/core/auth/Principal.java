@@ -56,6 +56,11 @@ public final class Principal {
         return null;
     }
 
+    /** Whether this caller holds {@code scope}. */
+    public boolean holds(String scope) {
+        return scopes.contains(scope);
+    }
+
     /** Epoch milliseconds after which the credential no longer holds (a token's exp plus the skew). */
     long notAfterMillis() {
         return notAfterMillis;

@@ -67,7 +67,8 @@ public record AuthConfig(
         List<String> issuers = r.strings("issuers");
         String audience = r.string("audience");
         Map<String, byte[]> hmac = new LinkedHashMap<>();
-        r.stringEntries("hmacKeys").forEach((kid, v) -> hmac.put(kid, secret(r, "hmacKeys." + kid, v)));
+        r.stringEntries("hmacKeys").forEach((kid, v) -> hmac.put(kid,
+                secret(r, "hmacKeys." + kid, v, MIN_SECRET_BYTES, "an HS256 secret")));
         String jwksFile = r.string("jwksFile");
         String jwksUrl = r.string("jwksUrl");
         if (!jwksUrl.isEmpty() && !jwksUrl.startsWith("https://") && !jwksUrl.startsWith("http://")) {
@@ -122,7 +123,7 @@ public record AuthConfig(
      * A secret given as {@code env:NAME} (an environment variable), {@code file:/path} (a file's content,
      * one trailing newline dropped) or the secret itself.
      */
-    private static byte[] secret(ConfigReader r, String setting, String value) {
+    static byte[] secret(ConfigReader r, String setting, String value, int minBytes, String what) {
         String text;
         if (value.startsWith("env:")) {
             text = System.getenv(value.substring(4));
@@ -142,9 +143,8 @@ public record AuthConfig(
             text = value;
         }
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        if (bytes.length < MIN_SECRET_BYTES) {
-            throw r.error(setting, "an HS256 secret must be at least " + MIN_SECRET_BYTES + " bytes, got "
-                    + bytes.length);
+        if (bytes.length < minBytes) {
+            throw r.error(setting, what + " must be at least " + minBytes + " bytes, got " + bytes.length);
         }
         return bytes;
     }

@@ -63,6 +63,11 @@ final class ConfigReader {
         return (ObjectNode) t;
     }
 
+    /** A map of settings merged over {@code template} first (its own keys win): a route's {@code shadow}. */
+    ConfigReader merged(String key, ObjectNode template) {
+        return new ConfigReader(overTemplate(template, value(key)), qualified(key));
+    }
+
     /**
      * A map whose keys are names chosen by the user (operations, rate limits, API keys); it may be empty,
      * or {@code ~} for none.

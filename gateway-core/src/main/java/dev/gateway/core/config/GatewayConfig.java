@@ -37,18 +37,25 @@ public record GatewayConfig(
         Map<String, RateLimitConfig> rateLimits,
         LoggingConfig logging,
         TracingConfig tracing,
-        WarmupConfig warmup) {
+        WarmupConfig warmup,
+        MigrationConfig migration) {
 
     /** These settings with other listeners (the public one and the admin one). */
     public GatewayConfig withListeners(Listener publicListener, Listener adminListener) {
         return new GatewayConfig(publicListener, adminListener, contract, eventLoops, allocator, client, shutdown,
-                upstreams, routes, operations, auth, rateLimits, logging, tracing, warmup);
+                upstreams, routes, operations, auth, rateLimits, logging, tracing, warmup, migration);
+    }
+
+    /** These settings with other routes. */
+    public GatewayConfig withRoutes(List<RouteConfig> other) {
+        return new GatewayConfig(listener, admin, contract, eventLoops, allocator, client, shutdown, upstreams, other,
+                operations, auth, rateLimits, logging, tracing, warmup, migration);
     }
 
     /** These settings with another warm-up. */
     public GatewayConfig withWarmup(WarmupConfig other) {
         return new GatewayConfig(listener, admin, contract, eventLoops, allocator, client, shutdown, upstreams, routes,
-                operations, auth, rateLimits, logging, tracing, other);
+                operations, auth, rateLimits, logging, tracing, other, migration);
     }
 
     /**
@@ -65,9 +72,9 @@ public record GatewayConfig(
         Map<String, UpstreamConfig> other = new LinkedHashMap<>(upstreams);
         other.put(name, new UpstreamConfig(u.name(), List.copyOf(endpoints), u.connectTimeout(), u.responseTimeout(),
                 u.maxConnectionsPerEndpoint(), u.maxPendingAcquires(), u.maxConcurrentRequests(), u.poolIdleTimeout(),
-                u.healthCheck(), u.breaker(), u.outlierEjection(), u.retries()));
+                u.healthCheck(), u.breaker(), u.outlierEjection(), u.retries(), u.forwardCredentials()));
         return new GatewayConfig(listener, admin, contract, eventLoops, allocator, client, shutdown, other, routes,
-                operations, auth, rateLimits, logging, tracing, warmup);
+                operations, auth, rateLimits, logging, tracing, warmup, migration);
     }
 
     /** Endpoint value that stands for the in-process demo upstream of that service. */
@@ -155,7 +162,8 @@ public record GatewayConfig(
             HealthCheckConfig healthCheck,
             BreakerConfig breaker,
             EjectionConfig outlierEjection,
-            RetryConfig retries) {
+            RetryConfig retries,
+            boolean forwardCredentials) {
     }
 
     /**
@@ -199,7 +207,16 @@ public record GatewayConfig(
      * @param totalTimeout start of forwarding to response headers, all attempts included (not for streams)
      */
     public record RouteConfig(String prefix, String upstream, ResponseValidation responseValidation,
-            Duration totalTimeout) {
+            Duration totalTimeout, MigrationConfig.SplitConfig split, MigrationConfig.ShadowConfig shadow) {
+        /** A route without split or shadow. */
+        public RouteConfig(String prefix, String upstream, ResponseValidation responseValidation, Duration totalTimeout) {
+            this(prefix, upstream, responseValidation, totalTimeout, null, null);
+        }
+
+        /** The same route with another split and shadow (either may be {@code null}). */
+        public RouteConfig withMigration(MigrationConfig.SplitConfig otherSplit, MigrationConfig.ShadowConfig otherShadow) {
+            return new RouteConfig(prefix, upstream, responseValidation, totalTimeout, otherSplit, otherShadow);
+        }
     }
 
     /**
@@ -335,20 +352,42 @@ public record GatewayConfig(
         rt.mode("responseValidation", ResponseValidation.class);
         rt.duration("totalTimeout");
         rt.rejectUnknownKeys();
+        ObjectNode shadowTemplate = root.template("shadowDefaults");
+        ObjectNode shadowProbe = shadowTemplate.deepCopy();
+        shadowProbe.put("target", "-").put("percent", 0); // each route names its own
+        MigrationConfig.shadowFrom(new ConfigReader(shadowProbe, "shadowDefaults"));
         Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
         root.entries("upstreams", upstreamTemplate).forEach((name, u) -> upstreams.put(name, upstream(name, u)));
         List<RouteConfig> routes = root.list("routes", routeTemplate).stream().map(r -> {
             RouteConfig route = new RouteConfig(r.requiredString("prefix"), r.requiredString("upstream"),
-                    r.mode("responseValidation", ResponseValidation.class), r.duration("totalTimeout"));
+                    r.mode("responseValidation", ResponseValidation.class), r.duration("totalTimeout"),
+                    MigrationConfig.split(r), MigrationConfig.shadow(r, shadowTemplate));
             if (!route.prefix().startsWith("/")) {
                 throw r.error("prefix", "must start with '/'");
             }
             if (!upstreams.containsKey(route.upstream())) {
                 throw r.error("upstream", "names no upstream in 'upstreams': '" + route.upstream() + "'");
             }
+            if (route.split() != null && !upstreams.containsKey(route.split().stable())) {
+                throw r.error("split.stable", "names no upstream in 'upstreams': '" + route.split().stable() + "'");
+            }
+            if (route.split() != null && route.split().stable().equals(route.upstream())) {
+                throw r.error("split.stable", "is the route's own upstream; a split needs two stacks");
+            }
+            if (route.shadow() != null && !upstreams.containsKey(route.shadow().target())) {
+                throw r.error("shadow.target", "names no upstream in 'upstreams': '" + route.shadow().target() + "'");
+            }
             r.rejectUnknownKeys();
             return route;
         }).toList();
+        for (int i = 0; i < routes.size(); i++) {
+            for (int j = 0; j < i; j++) {
+                if (routes.get(i).prefix().equals(routes.get(j).prefix())) {
+                    throw new ConfigException("setting 'routes[" + i + "].prefix': '" + routes.get(i).prefix()
+                            + "' is also routes[" + j + "]'s; each prefix is one route");
+                }
+            }
+        }
         Map<String, OperationConfig> operations = new LinkedHashMap<>();
         // Operations are overrides, without defaults or a template: what one leaves out is not overridden.
         root.entries("operations").forEach((id, o) -> {
@@ -374,9 +413,11 @@ public record GatewayConfig(
         WarmupConfig warmup = new WarmupConfig(w.bool("enabled"), w.integer("requests", 1, 10_000_000),
                 w.duration("maxDuration"));
         w.rejectUnknownKeys();
+        MigrationConfig migration = MigrationConfig.read(root.child("migration"));
         root.rejectUnknownKeys();
         return new GatewayConfig(listener, admin, contract.isEmpty() ? null : contract, eventLoops, allocator,
-                client, shutdown, upstreams, routes, operations, auth, rateLimits, logging, tracing, warmup);
+                client, shutdown, upstreams, routes, operations, auth, rateLimits, logging, tracing, warmup,
+                migration);
     }
 
     private static LoggingConfig logging(ConfigReader r) {
@@ -456,7 +497,8 @@ public record GatewayConfig(
                 healthCheck(r.child("healthCheck")),
                 breaker(r.child("breaker")),
                 ejection(r.child("outlierEjection")),
-                retries(r.child("retries")));
+                retries(r.child("retries")),
+                r.bool("forwardCredentials"));
         r.rejectUnknownKeys();
         return u;
     }

@@ -6,6 +6,7 @@ import dev.gateway.codec.ErrorResponses;
 import dev.gateway.codec.RequestTarget;
 import dev.gateway.core.auth.Principal;
 import dev.gateway.core.route.RoutedOperation;
+import dev.gateway.core.split.Side;
 import dev.gateway.core.upstream.Upstream;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -59,6 +60,7 @@ public final class Exchange {
 
     // --- the trip upstream: written by the proxy ---
     private UpstreamCall call;
+    private Side split;
     private String forwardedTo;
     private long upstreamNanos;
 
@@ -229,6 +231,14 @@ public final class Exchange {
         this.forwardedTo = upstreamName;
     }
 
+    /**
+     * The route is split and this exchange went to {@code side}. Once; a second write is a bug
+     * ({@link IllegalStateException}).
+     */
+    public void split(Side side) {
+        this.split = once(this.split, side);
+    }
+
     /** @param nanos from the start of forwarding to the upstream's response head or its last failure */
     public void upstreamTime(long nanos) {
         this.upstreamNanos = nanos;
@@ -305,7 +315,7 @@ public final class Exchange {
         String route = operation != null ? operation.operation().pathTemplate() : routeTemplate;
         return new ExchangeRecord(requestId, request, rawUri, clientAddress, clientPort, operation, route,
                 principal, forwardedTo, upstreamNanos, status == 0 ? ExchangeRecord.CLIENT_CLOSED : status,
-                status != 0, endNanos - startNanos, bytesIn, bytesOut, delivered, span);
+                status != 0, endNanos - startNanos, bytesIn, bytesOut, delivered, span, split);
     }
 
     private static <T> T once(T current, T next) {

@@ -2,6 +2,7 @@ package dev.gateway.core.exchange;
 
 import dev.gateway.core.auth.Principal;
 import dev.gateway.core.route.RoutedOperation;
+import dev.gateway.core.split.Side;
 import io.netty.handler.codec.http.HttpRequest;
 import io.opentelemetry.api.trace.Span;
 
@@ -28,11 +29,12 @@ import io.opentelemetry.api.trace.Span;
  * @param bytesOut body bytes written to the client
  * @param delivered the whole response was written to the socket ({@code request errored} in the access log otherwise)
  * @param span the server span to end, or {@code null} when tracing is off
+ * @param split the side of a split route it went to, or {@code null} (no split, or not forwarded)
  */
 public record ExchangeRecord(String requestId, HttpRequest request, String rawUri, String clientAddress,
         int clientPort, RoutedOperation operation, String route, Principal principal, String forwardedTo,
         long upstreamNanos, int status, boolean answered, long durationNanos, long bytesIn, long bytesOut,
-        boolean delivered, Span span) {
+        boolean delivered, Span span, Side split) {
     /** The status logged and counted for an exchange that ended with nothing sent: the client left (nginx's 499). */
     public static final int CLIENT_CLOSED = 499;
 }

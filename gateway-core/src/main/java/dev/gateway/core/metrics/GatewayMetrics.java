@@ -57,6 +57,7 @@ public final class GatewayMetrics {
      * Requests that reached no operation, by path ({@link #UNMATCHED} or the template of a 405) and then by
      * method label: no key is built per request.
      */
+    private MigrationMetrics migration;
     private final Map<String, AtomicReferenceArray<RouteMetrics>> unrouted = new ConcurrentHashMap<>();
 
     public GatewayMetrics() {
@@ -121,6 +122,14 @@ public final class GatewayMetrics {
                         dropped.getAsLong()));
             }
         });
+    }
+
+    /** The migration series (split, shadow, guard, changes), made on first use. */
+    public synchronized MigrationMetrics migration() {
+        if (migration == null) {
+            migration = new MigrationMetrics(registry);
+        }
+        return migration;
     }
 
     public CollectorRegistry registry() {

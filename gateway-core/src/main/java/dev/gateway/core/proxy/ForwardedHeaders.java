@@ -27,11 +27,13 @@ public final class ForwardedHeaders {
     static final AsciiString X_AUTH_SUBJECT = AsciiString.cached("x-auth-subject");
     static final AsciiString X_AUTH_SCOPES = AsciiString.cached("x-auth-scopes");
     static final AsciiString X_AUTH_METHOD = AsciiString.cached("x-auth-method");
+    /** The tester's override of a split ({@code RouteSplit.OVERRIDE_HEADER}): read by the gateway, never forwarded. */
+    static final AsciiString X_GATEWAY_TARGET = AsciiString.cached("x-gateway-target");
     private static final AsciiString X_AUTH_PREFIX = AsciiString.cached("x-auth-");
     private static final AsciiString X_FORWARDED_PREFIX = AsciiString.cached("x-forwarded-");
     /** Names the gateway sets or strips, whose {@code _} spellings a client must not slip past it. */
     private static final AsciiString[] OWNED = {
-        RequestIds.X_REQUEST_ID, Authenticator.X_API_KEY, HttpHeaderNames.CONTENT_LENGTH,
+        RequestIds.X_REQUEST_ID, Authenticator.X_API_KEY, X_GATEWAY_TARGET, HttpHeaderNames.CONTENT_LENGTH,
         HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.HOST, HttpHeaderNames.PROXY_AUTHORIZATION,
         AsciiString.cached("proxy-connection"), HttpHeaderNames.KEEP_ALIVE,
     };
@@ -45,7 +47,12 @@ public final class ForwardedHeaders {
      * hop-by-hop headers, no credentials, no client-made identity headers, the request id, the
      * forwarding trail, and {@code Host} set to the upstream's own host:port; then who the caller is,
      * when it authenticated. Everything the gateway decides is set after the client's headers are
-     * stripped, so nothing the client sent can remove or replace it.
+     * stripped, so nothing the client sent can remove or replace it. {@code X-Gateway-Target} (a
+     * tester's pin of a split) never goes on.
+     *
+     * <p>An upstream that authenticates callers itself (the old gateway, {@code forwardCredentials}) gets
+     * the caller's {@code Authorization} and {@code X-API-Key} as they came and no {@code X-Auth-*}
+     * headers: it decides who the caller is, and no client-made {@code X-Auth-*} reaches it either.
      *
      * <p>Framing follows what the decoder read (RFC 9112 §6): chunked stays chunked, a length is sent as
      * the length, and a request without either goes without. {@code X-Forwarded-Host} is the target's
@@ -60,19 +67,23 @@ public final class ForwardedHeaders {
      * @param caller who is calling, or {@code null} for an open operation
      * @param clientAddress the client's IP address
      * @param upstreamHost the upstream endpoint's {@code host:port}
+     * @param forwardCredentials the upstream authenticates callers itself
      */
     public static void toUpstream(HttpRequest request, String requestId, long contentLength, RequestTarget target,
-            Principal caller, CharSequence clientAddress, AsciiString upstreamHost) {
+            Principal caller, CharSequence clientAddress, AsciiString upstreamHost, boolean forwardCredentials) {
         HttpHeaders h = request.headers();
         String forwardedHost = target.authority() != null ? target.authority() : h.get(HttpHeaderNames.HOST);
         String forwardedFor = joined(h, X_FORWARDED_FOR);
         HopByHopHeaders.stripFixed(h); // (the headers Connection named went when RequestGuard checked the head)
         h.remove(HttpHeaderNames.CONTENT_LENGTH);
         h.remove(HttpHeaderNames.EXPECT); // answered by the gateway itself
-        h.remove(HttpHeaderNames.AUTHORIZATION);
-        h.remove(Authenticator.X_API_KEY);
+        h.remove(X_GATEWAY_TARGET);
+        if (!forwardCredentials) {
+            h.remove(HttpHeaderNames.AUTHORIZATION);
+            h.remove(Authenticator.X_API_KEY);
+        }
         removeClientIdentity(h);
-        if (caller != null) {
+        if (caller != null && !forwardCredentials) {
             h.set(X_AUTH_SUBJECT, caller.subject());
             h.set(X_AUTH_SCOPES, caller.scopeHeader());
             h.set(X_AUTH_METHOD, caller.method());

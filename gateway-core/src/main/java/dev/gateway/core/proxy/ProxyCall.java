@@ -8,8 +8,9 @@ import dev.gateway.core.observe.Tracing;
 import dev.gateway.core.proxy.Attempt.Outcome;
 import dev.gateway.core.route.RoutedOperation;
 import dev.gateway.core.upstream.Endpoint;
-import dev.gateway.core.upstream.pool.AcquireCallback;
 import dev.gateway.core.upstream.PooledEndpoint;
+import dev.gateway.core.upstream.Upstream;
+import dev.gateway.core.upstream.pool.AcquireCallback;
 import dev.gateway.core.upstream.pool.PoolExhaustedException;
 import dev.gateway.core.upstream.pool.UpstreamConnection;
 import dev.gateway.core.upstream.pool.UpstreamListener;
@@ -60,6 +61,8 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
     /** The tracer, or {@code null} when tracing is off. */
     private final Tracing tracing;
     private CallState state = CallState.NEW;
+    /** Where the call goes: the route's upstream, or the other side of its split. */
+    private Upstream upstream;
     /** The current attempt; earlier ones are over. */
     private Attempt attempt;
     /** When forwarding started ({@link System#nanoTime}). */
@@ -114,24 +117,26 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
     /**
      * Rewrites the request head for the upstream and starts the first attempt.
      *
+     * @param to where it goes: the route's upstream, or the other side of its split
      * @param pool where the first attempt goes, its endpoint's breaker permit already taken
      */
-    void start(HttpRequest request, PooledEndpoint pool) {
+    void start(HttpRequest request, Upstream to, PooledEndpoint pool) {
+        upstream = to;
         ForwardedHeaders.toUpstream(ex.request(), ex.requestId(), ex.contentLength(), ex.target(), ex.principal(),
-                clientAddress, pool.endpoint().hostHeader());
+                clientAddress, pool.endpoint().hostHeader(), to.config().forwardCredentials());
         head = request;
         long now = System.nanoTime();
         forwardStartNanos = now;
-        retries.begin(op, now);
+        retries.begin(op, to, now);
         attempt(pool, 0, false);
     }
 
     private void attempt(PooledEndpoint pool, int number, boolean fresh) {
         moveTo(CallState.CONNECTING);
-        attempt = new Attempt(pool, op.upstream(), number, tracing, ex.span(), head);
+        attempt = new Attempt(pool, upstream, number, tracing, ex.span(), head);
         pool.acquire(this, fresh); // most often answered at once, from the idle connections
         if (state == CallState.CONNECTING) {
-            arm(op.upstream().config().connectTimeout().toNanos() + CONNECT_SLACK_NANOS);
+            arm(upstream.config().connectTimeout().toNanos() + CONNECT_SLACK_NANOS);
             gate.pause(ReadGate.CONNECTING); // hold the body back until there is somewhere to send it
         }
     }

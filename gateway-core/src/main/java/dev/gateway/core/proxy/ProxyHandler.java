@@ -4,6 +4,11 @@ import dev.gateway.core.exchange.Exchange;
 import dev.gateway.core.exchange.ExchangeLifecycle;
 import dev.gateway.core.exchange.RequestRefused;
 import dev.gateway.core.observe.Tracing;
+import dev.gateway.core.route.RoutedOperation;
+import dev.gateway.core.split.Migration;
+import dev.gateway.core.split.RouteMigration;
+import dev.gateway.core.split.RouteSplit;
+import dev.gateway.core.split.Side;
 import dev.gateway.core.upstream.PooledEndpoint;
 import dev.gateway.core.upstream.Upstream;
 import dev.gateway.core.upstream.UpstreamPools;
@@ -25,16 +30,22 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private final ExchangeLifecycle exchanges;
     private final UpstreamPools pools;
     private final Tracing tracing;
+    /** The running split and shadow plan, or {@code null} outside a gateway (tests). */
+    private final Migration migration;
     private UpstreamPools.LoopPools loopPools;
     private CallClock clock;
     private RetryPolicy retryPolicy;
     private ResponseRelay relay;
 
-    /** @param tracing the tracer, or {@code null} when tracing is off */
-    public ProxyHandler(ExchangeLifecycle exchanges, UpstreamPools pools, Tracing tracing) {
+    /**
+     * @param tracing the tracer, or {@code null} when tracing is off
+     * @param migration the running split and shadow plan
+     */
+    public ProxyHandler(ExchangeLifecycle exchanges, UpstreamPools pools, Tracing tracing, Migration migration) {
         this.exchanges = exchanges;
         this.pools = pools;
         this.tracing = tracing;
+        this.migration = migration;
     }
 
     /**
@@ -46,6 +57,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         this.pools = null;
         this.loopPools = loopPools;
         this.tracing = tracing;
+        this.migration = null;
     }
 
     @Override
@@ -63,7 +75,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest) {
             Exchange ex = exchanges.current();
-            Upstream upstream = ex.operation().upstream();
+            Upstream upstream = destination(ex);
             PooledEndpoint pool = loopPools.pick(upstream, null);
             if (pool == null) { // every breaker is open: answer without touching the network
                 ReferenceCountUtil.release(msg);
@@ -74,7 +86,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             ProxyCall call = new ProxyCall(ctx, exchanges.gate(), clock, retryPolicy, relay, ex,
                     exchanges.clientAddress(), tracing);
             ex.callStarted(call, upstream.name());
-            call.start((HttpRequest) msg, pool);
+            call.start((HttpRequest) msg, upstream, pool);
             return;
         }
         ProxyCall call = call();
@@ -83,6 +95,22 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         } else {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    /**
+     * Where the exchange goes: its route's upstream, or, on a split route, the side its caller falls on
+     * (recorded on the exchange for the SLO guard). The plan is read once, with one volatile read.
+     */
+    private Upstream destination(Exchange ex) {
+        RoutedOperation op = ex.operation();
+        RouteMigration m = migration == null ? null : migration.plan().route(op.route());
+        if (m == null || m.split() == null) {
+            return op.upstream();
+        }
+        Side side = migration.choose(op.route(), m.split(), ex.principal(), exchanges.clientAddress(),
+                ex.request().headers().get(RouteSplit.OVERRIDE_HEADER));
+        ex.split(side);
+        return m.split().upstream(side);
     }
 
     /**

@@ -3,10 +3,10 @@ package dev.gateway.core.proxy;
 import dev.gateway.core.exchange.Exchange;
 import dev.gateway.core.route.RoutedOperation;
 import dev.gateway.core.upstream.Endpoint;
+import dev.gateway.core.upstream.PooledEndpoint;
 import dev.gateway.core.upstream.RetryBudget;
 import dev.gateway.core.upstream.Upstream;
 import dev.gateway.core.upstream.UpstreamPools.LoopPools;
-import dev.gateway.core.upstream.PooledEndpoint;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
@@ -38,6 +38,9 @@ final class RetryPolicy {
     /** The deadline last bounded was cut to the total one: when it passes, it is a timeout whatever the phase. */
     private boolean totalArmed;
 
+    /** Where the current call goes: the route's upstream, or the other side of its split. */
+    private Upstream upstream;
+
     /** @param pools this loop's pools and retry budgets */
     RetryPolicy(LoopPools pools) {
         this.pools = pools;
@@ -46,10 +49,12 @@ final class RetryPolicy {
     /**
      * A call starts forwarding: its total timeout runs from now, and it earns the budget its share.
      *
+     * @param upstream where it goes (retries go there too)
      * @param nowNanos {@link System#nanoTime}
      */
-    void begin(RoutedOperation op, long nowNanos) {
-        budget = pools.retryBudget(op.upstream());
+    void begin(RoutedOperation op, Upstream upstream, long nowNanos) {
+        this.upstream = upstream;
+        budget = pools.retryBudget(upstream);
         // From the moment forwarding starts: a held JSON body is complete by then, and the client's own
         // pace of sending is on its own clock (client.bodyIdleTimeout), not the route's.
         totalDeadlineNanos = op.totalTimeout() == null ? 0 : nowNanos + op.totalTimeout().toNanos();
@@ -94,7 +99,7 @@ final class RetryPolicy {
      */
     PooledEndpoint next(Exchange ex, int retriesSoFar, Endpoint failed, boolean nothingWritten,
             boolean wholeRequestSent, boolean headKept) {
-        Upstream u = ex.operation().upstream();
+        Upstream u = upstream;
         long now = System.nanoTime();
         if (retriesSoFar >= u.config().retries().maxRetries() || !idempotent(ex.request())
                 || (!nothingWritten && (!wholeRequestSent || ex.bodyExpected() || !headKept))

@@ -106,6 +106,7 @@ public final class RouteBinder {
                 ? oc.responseValidation() : best.responseValidation();
         RateClass rateClass = rateClasses.of(upstream.name(), op.isRead());
         return new RoutedOperation(op, upstream, null, idle == null ? response : null, idle,
-                idle == null ? best.totalTimeout() : null, rules, validation, null, rateClass, null);
+                idle == null ? best.totalTimeout() : null, rules, validation, null, rateClass, null,
+                config.routes().indexOf(best));
     }
 }

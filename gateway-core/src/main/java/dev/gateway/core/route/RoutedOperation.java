@@ -22,28 +22,30 @@ import java.time.Duration;
  * @param responses the response schemas when responses are checked, else {@code null}
  * @param rateClass the bucket each caller's requests are counted in, or {@code null} when not limited
  * @param metrics its series, resolved once; {@code null} only outside a gateway
+ * @param route the index of its item in {@code routes} (what a split or shadow applies to), or {@code -1}
+ *     for an operation the gateway answers itself
  */
 public record RoutedOperation(
         Operation operation, Upstream upstream, LocalEndpoint local, Duration responseTimeout,
         Duration idleTimeout, Duration totalTimeout, RequestRules rules, ResponseValidation responseValidation,
-        ResponseRules responses, RateClass rateClass, RouteMetrics metrics) {
+        ResponseRules responses, RateClass rateClass, RouteMetrics metrics, int route) {
 
     public RoutedOperation(Operation operation, Upstream upstream, LocalEndpoint local, Duration responseTimeout,
             Duration idleTimeout) {
         this(operation, upstream, local, responseTimeout, idleTimeout, null, null, ResponseValidation.OFF, null, null,
-                null);
+                null, -1);
     }
 
     /** The same, answering with these response schemas. */
     public RoutedOperation withResponses(ResponseRules checked) {
         return new RoutedOperation(operation, upstream, local, responseTimeout, idleTimeout, totalTimeout, rules,
-                responseValidation, checked, rateClass, metrics);
+                responseValidation, checked, rateClass, metrics, route);
     }
 
     /** The same, counted in these series. */
     public RoutedOperation withMetrics(RouteMetrics series) {
         return new RoutedOperation(operation, upstream, local, responseTimeout, idleTimeout, totalTimeout, rules,
-                responseValidation, responses, rateClass, series);
+                responseValidation, responses, rateClass, series, route);
     }
 
     /** Upstream JSON responses are held until checked, and a mismatch is answered with 502. */

@@ -6,11 +6,13 @@ import dev.gateway.core.auth.Authenticator;
 import dev.gateway.core.config.GatewayConfig.ClientLimits;
 import dev.gateway.core.exchange.ConnectionTimeouts;
 import dev.gateway.core.exchange.ExchangeLifecycle;
+import dev.gateway.core.exchange.ExchangeObserver;
 import dev.gateway.core.exchange.ServerState;
 import dev.gateway.core.observe.Telemetry;
 import dev.gateway.core.proxy.ProxyHandler;
 import dev.gateway.core.ratelimit.RateLimiter;
 import dev.gateway.core.route.RouteTable;
+import dev.gateway.core.split.Migration;
 import dev.gateway.core.stage.Admission;
 import dev.gateway.core.stage.Authentication;
 import dev.gateway.core.stage.ContractValidation;
@@ -43,11 +45,17 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     private final RateLimiter rateLimiter;
     private final Counter.Child[] rateLimited;
     private final Telemetry telemetry;
+    private final ExchangeObserver observer;
+    private final Migration migration;
 
-    /** @param rateLimited refusals by rate class, indexed as the classes are */
+    /**
+     * @param rateLimited refusals by rate class, indexed as the classes are
+     * @param observer told of every exchange (the telemetry, and the SLO guard when there is one)
+     * @param migration the running split and shadow plan
+     */
     public ClientChannelInitializer(ClientLimits limits, ServerState state, RouteTable routes, Probes probes,
             UpstreamPools pools, Authenticator authenticator, RateLimiter rateLimiter, Counter.Child[] rateLimited,
-            Telemetry telemetry) {
+            Telemetry telemetry, ExchangeObserver observer, Migration migration) {
         this.limits = limits;
         this.state = state;
         this.routes = routes;
@@ -57,6 +65,8 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         this.rateLimiter = rateLimiter;
         this.rateLimited = rateLimited;
         this.telemetry = telemetry;
+        this.observer = observer;
+        this.migration = migration;
     }
 
     @Override
@@ -68,7 +78,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         ch.closeFuture().addListener(f -> state.connectionClosed());
         ConnectionTimeouts timeouts = new ConnectionTimeouts(limits.keepAliveIdleTimeout().toNanos(),
                 limits.headersTimeout().toNanos(), limits.bodyIdleTimeout().toNanos());
-        ExchangeLifecycle exchanges = new ExchangeLifecycle(state, timeouts, telemetry);
+        ExchangeLifecycle exchanges = new ExchangeLifecycle(state, timeouts, observer);
         ChannelPipeline p = ch.pipeline();
         p.addLast("timeouts", timeouts);
         p.addLast("http", new HttpServerCodec(RequestFraming.decoderConfig(limits.maxRequestLineBytes(),
@@ -82,6 +92,6 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         p.addLast("ratelimit", new RateLimiting(exchanges, rateLimiter, rateLimited));
         p.addLast("admission", new Admission(exchanges));
         p.addLast("contract", new ContractValidation(exchanges));
-        p.addLast("proxy", new ProxyHandler(exchanges, pools, telemetry.tracing()));
+        p.addLast("proxy", new ProxyHandler(exchanges, pools, telemetry.tracing(), migration));
     }
 }

@@ -1,8 +1,10 @@
 package dev.gateway.core.server;
 
 import dev.gateway.core.admin.AdminHandler;
+import dev.gateway.core.admin.MigrationAdmin;
 import dev.gateway.core.admin.Probes;
 import dev.gateway.core.auth.Authenticator;
+import dev.gateway.core.config.ConfigDiff;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig.LoggingConfig;
 import dev.gateway.core.config.GatewayConfig.TracingConfig;
@@ -21,6 +23,7 @@ import dev.gateway.core.ratelimit.RateClasses;
 import dev.gateway.core.ratelimit.RateLimiter;
 import dev.gateway.core.route.RouteBinder;
 import dev.gateway.core.route.RouteTable;
+import dev.gateway.core.split.Migration;
 import dev.gateway.core.upstream.HealthProbe;
 import dev.gateway.core.upstream.Upstream;
 import dev.gateway.core.upstream.UpstreamPools;
@@ -51,6 +54,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
@@ -68,6 +72,11 @@ public final class Gateway implements AutoCloseable {
     private static final Duration RATE_SWEEP = Duration.ofSeconds(10);
 
     private final GatewayConfig config;
+    /** The configuration now: the start one, or the last one a reload applied. */
+    private volatile GatewayConfig running;
+    /** Where {@link #reload(String)} reads the configuration again, or {@code null} when nothing can be. */
+    private volatile Supplier<GatewayConfig> reloadSource;
+    private Migration migration;
     private final ServerState state = new ServerState();
     private final GatewayMetrics metrics = new GatewayMetrics();
     /** The tracer, or {@code null} when tracing is off. */
@@ -96,6 +105,7 @@ public final class Gateway implements AutoCloseable {
 
     private Gateway(GatewayConfig config, boolean warmUpCopy) throws InterruptedException {
         this.config = config;
+        this.running = config;
         this.warmUpCopy = warmUpCopy;
         Contract contract = config.contract() == null ? Contract.bundled() : Contract.load(Path.of(config.contract()));
         this.contractScopes = contract.operations().stream().flatMap(o -> o.requiredScopes().stream())
@@ -107,6 +117,8 @@ public final class Gateway implements AutoCloseable {
             Map<String, Upstream> byName = new LinkedHashMap<>();
             upstreams.forEach(u -> byName.put(u.name(), u));
             RouteTable routes = RouteBinder.bind(contract, config, byName, rateClasses, metrics);
+            this.migration = new Migration(config.routes(), byName, config.migration().overrideScope(),
+                    metrics.migration());
             Authenticator authenticator = Authenticator.create(config.auth(), background);
             List<String> open = contract.operations().stream()
                     .filter(o -> !o.secured() && !o.pathTemplate().equals("/healthz")
@@ -128,7 +140,11 @@ public final class Gateway implements AutoCloseable {
             if (!warmUpCopy) { // its endpoints count as healthy until a check says otherwise: none will
                 this.health = new HealthProbe(adminLoop.next(), transport, alloc, upstreams);
             }
-            Probes probes = new Probes(upstreams, () -> state.draining() || state.warming());
+            // Only what routes forward to by default: a migration's other stack, or a shadow target, being
+            // down is no reason to take this replica out of service.
+            List<Upstream> routed = upstreams.stream()
+                    .filter(u -> config.routes().stream().anyMatch(r -> r.upstream().equals(u.name()))).toList();
+            Probes probes = new Probes(routed, () -> state.draining() || state.warming());
             metrics.register(new GatewayGauges(state, probes, upstreams, pools));
             metrics.countDroppedLogLines(DropWhenFull::dropped);
             TracingConfig tc = config.tracing();
@@ -139,7 +155,7 @@ public final class Gateway implements AutoCloseable {
                     Telemetry.hostname(), tracing);
 
             ClientChannelInitializer pipeline = new ClientChannelInitializer(config.client(), state, routes, probes,
-                    pools, authenticator, rateLimiter, rateLimited, telemetry);
+                    pools, authenticator, rateLimiter, rateLimited, telemetry, telemetry, migration);
             this.listener = bind(transport.listenerOptions(new ServerBootstrap())
                     .group(io)
                     .channel(transport.serverChannel())
@@ -158,7 +174,9 @@ public final class Gateway implements AutoCloseable {
             if (warmUpCopy) {
                 return;
             }
-            AdminHandler admin = new AdminHandler(probes, metrics.registry());
+            MigrationAdmin changes = new MigrationAdmin(migration, config.migration().adminTokens(),
+                    this::reload, background);
+            AdminHandler admin = new AdminHandler(probes, metrics.registry(), changes);
             this.adminListener = bind(new ServerBootstrap()
                     .group(adminLoop)
                     .channel(transport.serverChannel())
@@ -275,6 +293,66 @@ public final class Gateway implements AutoCloseable {
     public int upstreamConnections(String upstream) {
         return upstreams.stream().filter(u -> u.name().equals(upstream)).findFirst()
                 .map(pools::openConnections).orElseThrow(() -> new IllegalArgumentException(upstream));
+    }
+
+    /** The running split and shadow plan, and the changes to it. */
+    public Migration migration() {
+        return migration;
+    }
+
+    /**
+     * Lets {@link #reload(String)} (SIGHUP, a change of the file, {@code POST /admin/reload}) read the
+     * configuration again from {@code source}.
+     *
+     * @param source reads and checks the configuration file; throws {@link ConfigException} when it is bad
+     */
+    public void reloadFrom(Supplier<GatewayConfig> source) {
+        this.reloadSource = source;
+    }
+
+    /**
+     * Reads the configuration again and applies what may change while running: each route's split and
+     * shadow. The new plan is built beside the running one and swapped in at once; connections and
+     * requests in flight carry on. A file that does not load, or that changes anything else (which only
+     * a restart can apply), is refused as a whole: the running configuration stays, the refusal is logged
+     * and counted ({@code gateway_config_reloads_total{result="refused"}}).
+     *
+     * @param who what asked (SIGHUP, file change, an admin token's name), for the log
+     * @return what changed, in words
+     * @throws ConfigException the file was refused, with the reason
+     * @throws IllegalStateException nothing to reload from ({@link #reloadFrom} was not called)
+     */
+    public synchronized String reload(String who) {
+        Supplier<GatewayConfig> source = reloadSource;
+        if (source == null) {
+            throw new IllegalStateException("this gateway was started without a configuration file to reload");
+        }
+        try {
+            GatewayConfig next = source.get();
+            String restart = ConfigDiff.firstDifference(withoutMigrations(running), withoutMigrations(next));
+            if (restart != null) {
+                throw new ConfigException("setting '" + restart + "' changed, which needs a restart; only routes' "
+                        + "split and shadow change while running. Nothing was applied");
+            }
+            String what;
+            try {
+                what = migration.reload(next.routes(), who);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(e.getMessage());
+            }
+            running = next;
+            metrics.migration().reloaded(true);
+            LOG.info("configuration reloaded ({}): {}", who, what);
+            return what;
+        } catch (RuntimeException e) {
+            metrics.migration().reloaded(false);
+            LOG.error("configuration reload ({}) refused, the running configuration stays: {}", who, e.getMessage());
+            throw e instanceof ConfigException ? e : new ConfigException(e.toString());
+        }
+    }
+
+    private static GatewayConfig withoutMigrations(GatewayConfig c) {
+        return c.withRoutes(c.routes().stream().map(r -> r.withMigration(null, null)).toList());
     }
 
     /** This gateway's series, as {@code /metrics} serves them. */

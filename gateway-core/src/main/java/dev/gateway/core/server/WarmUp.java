@@ -12,6 +12,7 @@ import dev.gateway.core.config.GatewayConfig.RouteConfig;
 import dev.gateway.core.config.GatewayConfig.TracingConfig;
 import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
 import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.config.MigrationConfig;
 import dev.gateway.core.net.Transport;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -192,6 +193,16 @@ public final class WarmUp {
      * The copy's settings: the real ones with loopback listeners, one event loop, the stub for every
      * upstream, the warm-up's own credentials, rate limits that never refuse, no access log, no tracing.
      */
+    /** No admin changes, no reload, nothing written to disk: the copy only takes synthetic requests. */
+    private static MigrationConfig quiet(MigrationConfig m) {
+        MigrationConfig.JournalConfig d = m.diffLog();
+        MigrationConfig.JournalConfig c = m.capture().journal();
+        return new MigrationConfig(m.overrideScope(), Map.of(), false,
+                new MigrationConfig.JournalConfig(null, d.maxBytes(), d.files(), d.maxBodyBytes()),
+                new MigrationConfig.CaptureConfig(new MigrationConfig.JournalConfig(null, c.maxBytes(), c.files(),
+                        c.maxBodyBytes()), 0), m.sloGuard());
+    }
+
     static GatewayConfig copyOf(GatewayConfig real, WarmUpStub stub, String apiKey, byte[] hmac,
             Set<String> scopes) {
         Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
@@ -200,7 +211,7 @@ public final class WarmUp {
             upstreams.put(u.name(), new UpstreamConfig(u.name(), List.of("127.0.0.1:" + stub.port()), u.connectTimeout(),
                     u.responseTimeout(), u.maxConnectionsPerEndpoint(), u.maxPendingAcquires(),
                     u.maxConcurrentRequests(), u.poolIdleTimeout(), u.healthCheck(), u.breaker(),
-                    u.outlierEjection(), u.retries()));
+                    u.outlierEjection(), u.retries(), false));
             if (real.rateLimits().containsKey(u.name())) {
                 limits.put(u.name(), new RateLimitConfig(u.name(), UNLIMITED, UNLIMITED));
             }
@@ -226,7 +237,7 @@ public final class WarmUp {
                 new LoggingConfig(real.logging().level(), false),
                 new TracingConfig(false, t.endpoint(), t.sampleRatio(), t.serviceName(), t.exportTimeout(),
                         t.scheduleDelay(), t.maxQueueSize()),
-                real.warmup());
+                real.warmup(), quiet(real.migration()));
     }
 
     private static String token(SecureRandom random, int bytes) {

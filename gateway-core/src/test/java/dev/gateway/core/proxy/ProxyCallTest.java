@@ -232,6 +232,8 @@ class ProxyCallTest {
         rig.await("the connection made for nobody is idle", () -> rig.pools.connectionCounts(rig.upstream,
                 rig.upstream.endpoints().get(0))[1] == 1);
         assertEquals(1, rig.attempts(up.endpoint(), "abandoned"));
+        // The client side is connected before the upstream's loop has accepted: wait for that side too.
+        rig.await("the upstream accepted the connection", () -> !up.conns.isEmpty());
         assertTrue(up.conns.get(0).received().isEmpty(), "nothing was sent");
         c.assertAllReleased();
     }

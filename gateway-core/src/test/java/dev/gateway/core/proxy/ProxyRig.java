@@ -85,7 +85,7 @@ final class ProxyRig implements AutoCloseable {
         loopPools = pools.forLoop(loop);
         Operation operation = new Operation("putTrade", HttpMethod.PUT, "/v1/trades/{id}", List.of(), false);
         op = new RoutedOperation(operation, upstream, null, responseTimeout, idleTimeout, totalTimeout, null, ResponseValidation.OFF,
-                null, null, metrics.route("PUT", "/v1/trades/{id}", null));
+                null, null, metrics.route("PUT", "/v1/trades/{id}", null), 0);
     }
 
     /** Runs on the loop and waits for the result. */

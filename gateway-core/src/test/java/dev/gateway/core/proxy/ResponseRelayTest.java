@@ -102,7 +102,7 @@ class ResponseRelayTest {
         ResponseRules rules = validation == ResponseValidation.OFF ? null
                 : contract.compileResponseRules(Set.of("getThing")).get("getThing");
         RoutedOperation op = new RoutedOperation(contract.operations().get(0), null, null, Duration.ofSeconds(5),
-                null, null, null, validation, rules, null, metrics.route("GET", "/things/{id}", "getThing"));
+                null, null, null, validation, rules, null, metrics.route("GET", "/things/{id}", "getThing"), 0);
         ConnectionTimeouts timeouts = new ConnectionTimeouts(TimeUnit.SECONDS.toNanos(65),
                 TimeUnit.SECONDS.toNanos(10), TimeUnit.SECONDS.toNanos(30));
         ExchangeLifecycle exchanges = new ExchangeLifecycle(new ServerState(), timeouts,
