@@ -1,6 +1,7 @@
 package dev.gateway.core.config;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gateway.core.diff.DiffRules;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -157,6 +158,11 @@ public record MigrationConfig(String overrideScope, Map<String, byte[]> adminTok
                 s.strings("headers").stream().map(h -> h.toLowerCase(java.util.Locale.ROOT)).toList(),
                 s.strings("ignore"), s.stringEntries("arrays"));
         s.rejectUnknownKeys();
+        try {
+            DiffRules.of(c.headers(), c.ignore(), c.arrays()); // checked now, not at the first comparison
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("setting '" + s.path() + "': " + e.getMessage());
+        }
         return c;
     }
 }

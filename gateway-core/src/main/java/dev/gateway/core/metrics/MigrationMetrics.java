@@ -35,7 +35,7 @@ public final class MigrationMetrics {
                 .labelNames("prefix", "result").register(registry);
         shadowRequests = Counter.build("gateway_shadow_requests_total",
                 "Shadow copies by route prefix and outcome: answered, failed, timeout, or not sent "
-                        + "(skipped_full, skipped_body_too_large, skipped_write, skipped_breaker_open).")
+                        + "(skipped_full, skipped_body_too_large, skipped_write, skipped_no_endpoint), abandoned (the primary ended first).")
                 .labelNames("prefix", "outcome").register(registry);
         comparisons = Counter.build("gateway_shadow_comparisons_total",
                 "Responses compared, by route prefix, kind (candidate: the caller's answer against the shadow's; "

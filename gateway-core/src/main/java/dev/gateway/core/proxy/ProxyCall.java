@@ -7,6 +7,7 @@ import dev.gateway.core.exchange.UpstreamCall;
 import dev.gateway.core.observe.Tracing;
 import dev.gateway.core.proxy.Attempt.Outcome;
 import dev.gateway.core.route.RoutedOperation;
+import dev.gateway.core.shadow.ShadowSession;
 import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.PooledEndpoint;
 import dev.gateway.core.upstream.Upstream;
@@ -75,6 +76,8 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
     private ArrayDeque<HttpObject> pending;
     /** Body parts were written upstream since the last flush. */
     private boolean unflushedUpstream;
+    /** The copies of this exchange to a shadow target, or {@code null} when it is not shadowed. */
+    private ShadowSession shadow;
 
     /**
      * @param clock the connection's upstream deadline
@@ -95,6 +98,11 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
         this.clientAddress = clientAddress;
         this.tracing = tracing;
         relay.begin(this, ex);
+    }
+
+    /** Copies of this exchange go to a shadow target: feed them the body and the answer. Before {@link #start}. */
+    void shadow(ShadowSession session) {
+        this.shadow = session;
     }
 
     /** Where the call is. */
@@ -262,6 +270,9 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
             content.release();
             return;
         }
+        if (shadow != null) {
+            shadow.requestContent(content); // retained duplicates of the same buffers, before they are written
+        }
         if (state == CallState.CONNECTING) {
             if (pending == null) {
                 pending = new ArrayDeque<>(4);
@@ -331,6 +342,9 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
             return;
         }
         touch();
+        if (shadow != null) {
+            shadow.primaryResponse(msg); // copied for the comparison before the relay takes it
+        }
         relay.relay(msg, state.responseStarted(), attempt.connection().channel());
     }
 
@@ -352,6 +366,9 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
     public void responseEnded(boolean keepAlive) {
         boolean wholeRequestSent = state == CallState.RELAYING;
         moveTo(CallState.DONE);
+        if (shadow != null) {
+            shadow.primaryEnded(true);
+        }
         clock.disarm(this);
         gate.resume(ReadGate.CONNECTING | ReadGate.UPSTREAM_FULL);
         UpstreamConnection c = attempt.detach();
@@ -409,6 +426,9 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
         }
         boolean awaiting = state == CallState.AWAITING_RESPONSE;
         moveTo(CallState.DONE);
+        if (shadow != null) {
+            shadow.primaryEnded(false);
+        }
         clock.disarm(this);
         if (awaiting) {
             attemptEnded(Outcome.FAILED, "client_left"); // the client gave up waiting for the answer: the endpoint was slow

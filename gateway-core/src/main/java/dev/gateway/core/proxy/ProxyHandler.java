@@ -5,6 +5,8 @@ import dev.gateway.core.exchange.ExchangeLifecycle;
 import dev.gateway.core.exchange.RequestRefused;
 import dev.gateway.core.observe.Tracing;
 import dev.gateway.core.route.RoutedOperation;
+import dev.gateway.core.shadow.ShadowSession;
+import dev.gateway.core.shadow.Shadowing;
 import dev.gateway.core.split.Migration;
 import dev.gateway.core.split.RouteMigration;
 import dev.gateway.core.split.RouteSplit;
@@ -14,6 +16,7 @@ import dev.gateway.core.upstream.Upstream;
 import dev.gateway.core.upstream.UpstreamPools;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
@@ -32,7 +35,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private final Tracing tracing;
     /** The running split and shadow plan, or {@code null} outside a gateway (tests). */
     private final Migration migration;
+    /** Shadow traffic, or {@code null} outside a gateway (tests). */
+    private final Shadowing shadowing;
     private UpstreamPools.LoopPools loopPools;
+    private UpstreamPools.LoopPools shadowPools;
     private CallClock clock;
     private RetryPolicy retryPolicy;
     private ResponseRelay relay;
@@ -40,12 +46,15 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     /**
      * @param tracing the tracer, or {@code null} when tracing is off
      * @param migration the running split and shadow plan
+     * @param shadowing where shadow copies go
      */
-    public ProxyHandler(ExchangeLifecycle exchanges, UpstreamPools pools, Tracing tracing, Migration migration) {
+    public ProxyHandler(ExchangeLifecycle exchanges, UpstreamPools pools, Tracing tracing, Migration migration,
+            Shadowing shadowing) {
         this.exchanges = exchanges;
         this.pools = pools;
         this.tracing = tracing;
         this.migration = migration;
+        this.shadowing = shadowing;
     }
 
     /**
@@ -58,6 +67,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         this.loopPools = loopPools;
         this.tracing = tracing;
         this.migration = null;
+        this.shadowing = null;
     }
 
     @Override
@@ -65,6 +75,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         // Once per connection, not per request: the pools of its loop, and what its calls use in turn.
         if (pools != null) {
             loopPools = pools.forLoop(ctx.channel().eventLoop());
+        }
+        if (shadowing != null) {
+            shadowPools = shadowing.forLoop(ctx.channel().eventLoop());
         }
         clock = new CallClock(ctx.executor());
         retryPolicy = new RetryPolicy(loopPools);
@@ -75,7 +88,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest) {
             Exchange ex = exchanges.current();
-            Upstream upstream = destination(ex);
+            RoutedOperation op = ex.operation();
+            RouteMigration m = migration == null ? null : migration.plan().route(op.route()); // one volatile read
+            Upstream upstream = m == null || m.split() == null ? op.upstream() : split(ex, op, m);
             PooledEndpoint pool = loopPools.pick(upstream, null);
             if (pool == null) { // every breaker is open: answer without touching the network
                 ReferenceCountUtil.release(msg);
@@ -86,6 +101,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             ProxyCall call = new ProxyCall(ctx, exchanges.gate(), clock, retryPolicy, relay, ex,
                     exchanges.clientAddress(), tracing);
             ex.callStarted(call, upstream.name());
+            if (m != null && m.shadow() != null && shadowing.admit(op.route(), m, ex.request().method(),
+                    ex.contentLength())) {
+                call.shadow(shadow(ctx, ex, m, upstream)); // before the head is rewritten for the primary
+            }
             call.start((HttpRequest) msg, upstream, pool);
             return;
         }
@@ -97,20 +116,43 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /**
-     * Where the exchange goes: its route's upstream, or, on a split route, the side its caller falls on
-     * (recorded on the exchange for the SLO guard). The plan is read once, with one volatile read.
-     */
-    private Upstream destination(Exchange ex) {
-        RoutedOperation op = ex.operation();
-        RouteMigration m = migration == null ? null : migration.plan().route(op.route());
-        if (m == null || m.split() == null) {
-            return op.upstream();
-        }
+    /** The side of a split route the caller falls on (recorded on the exchange for the SLO guard). */
+    private Upstream split(Exchange ex, RoutedOperation op, RouteMigration m) {
         Side side = migration.choose(op.route(), m.split(), ex.principal(), exchanges.clientAddress(),
                 ex.request().headers().get(RouteSplit.OVERRIDE_HEADER));
         ex.split(side);
         return m.split().upstream(side);
+    }
+
+    /**
+     * Starts the copies of an admitted request: to the shadow target and, sampled, a second time to the
+     * primary's own stack (noise). Each gets its own head, rewritten for where it goes and marked.
+     *
+     * @return the session, or {@code null} when the target has no usable endpoint (counted)
+     */
+    private ShadowSession shadow(ChannelHandlerContext ctx, Exchange ex, RouteMigration m, Upstream primary) {
+        HttpRequest request = ex.request();
+        RoutedOperation op = ex.operation();
+        Shadowing.Request r = new Shadowing.Request(op.route(), m.prefix(), op.operation().pathTemplate(),
+                ex.requestId(), request.method().name(), ex.target().uri(), m.shadow());
+        PooledEndpoint target = shadowPools.any(m.shadowTarget());
+        if (target == null) {
+            shadowing.unadmit(r, "skipped_no_endpoint");
+            return null;
+        }
+        PooledEndpoint again = shadowing.baseline(m, request.method()) ? shadowPools.any(primary) : null;
+        return shadowing.start(ctx.channel().eventLoop(), r, target, copyFor(ex, target, m.shadowTarget()),
+                again, again == null ? null : copyFor(ex, again, primary));
+    }
+
+    private HttpRequest copyFor(Exchange ex, PooledEndpoint to, Upstream upstream) {
+        HttpRequest request = ex.request();
+        HttpRequest copy = new DefaultHttpRequest(request.protocolVersion(), request.method(), request.uri(),
+                request.headers().copy());
+        ForwardedHeaders.toUpstream(copy, ex.requestId(), ex.contentLength(), ex.target(), ex.principal(),
+                exchanges.clientAddress(), to.endpoint().hostHeader(), upstream.config().forwardCredentials());
+        copy.headers().set(ForwardedHeaders.X_GATEWAY_SHADOW, "1");
+        return copy;
     }
 
     /**

@@ -12,6 +12,7 @@ import dev.gateway.core.observe.Telemetry;
 import dev.gateway.core.proxy.ProxyHandler;
 import dev.gateway.core.ratelimit.RateLimiter;
 import dev.gateway.core.route.RouteTable;
+import dev.gateway.core.shadow.Shadowing;
 import dev.gateway.core.split.Migration;
 import dev.gateway.core.stage.Admission;
 import dev.gateway.core.stage.Authentication;
@@ -47,15 +48,17 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     private final Telemetry telemetry;
     private final ExchangeObserver observer;
     private final Migration migration;
+    private final Shadowing shadowing;
 
     /**
      * @param rateLimited refusals by rate class, indexed as the classes are
      * @param observer told of every exchange (the telemetry, and the SLO guard when there is one)
      * @param migration the running split and shadow plan
+     * @param shadowing where shadow copies go
      */
     public ClientChannelInitializer(ClientLimits limits, ServerState state, RouteTable routes, Probes probes,
             UpstreamPools pools, Authenticator authenticator, RateLimiter rateLimiter, Counter.Child[] rateLimited,
-            Telemetry telemetry, ExchangeObserver observer, Migration migration) {
+            Telemetry telemetry, ExchangeObserver observer, Migration migration, Shadowing shadowing) {
         this.limits = limits;
         this.state = state;
         this.routes = routes;
@@ -67,6 +70,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         this.telemetry = telemetry;
         this.observer = observer;
         this.migration = migration;
+        this.shadowing = shadowing;
     }
 
     @Override
@@ -92,6 +96,6 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         p.addLast("ratelimit", new RateLimiting(exchanges, rateLimiter, rateLimited));
         p.addLast("admission", new Admission(exchanges));
         p.addLast("contract", new ContractValidation(exchanges));
-        p.addLast("proxy", new ProxyHandler(exchanges, pools, telemetry.tracing(), migration));
+        p.addLast("proxy", new ProxyHandler(exchanges, pools, telemetry.tracing(), migration, shadowing));
     }
 }

@@ -7,10 +7,13 @@ import dev.gateway.core.auth.Authenticator;
 import dev.gateway.core.config.ConfigDiff;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig.LoggingConfig;
+import dev.gateway.core.config.GatewayConfig.RouteConfig;
 import dev.gateway.core.config.GatewayConfig.TracingConfig;
 import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.config.MigrationConfig.SloGuardConfig;
 import dev.gateway.core.contract.Contract;
 import dev.gateway.core.contract.Operation;
+import dev.gateway.core.exchange.ExchangeObserver;
 import dev.gateway.core.exchange.ServerState;
 import dev.gateway.core.metrics.GatewayMetrics;
 import dev.gateway.core.net.Allocators;
@@ -23,7 +26,9 @@ import dev.gateway.core.ratelimit.RateClasses;
 import dev.gateway.core.ratelimit.RateLimiter;
 import dev.gateway.core.route.RouteBinder;
 import dev.gateway.core.route.RouteTable;
+import dev.gateway.core.shadow.Shadowing;
 import dev.gateway.core.split.Migration;
+import dev.gateway.core.split.SloGuard;
 import dev.gateway.core.upstream.HealthProbe;
 import dev.gateway.core.upstream.Upstream;
 import dev.gateway.core.upstream.UpstreamPools;
@@ -77,6 +82,9 @@ public final class Gateway implements AutoCloseable {
     /** Where {@link #reload(String)} reads the configuration again, or {@code null} when nothing can be. */
     private volatile Supplier<GatewayConfig> reloadSource;
     private Migration migration;
+    private Shadowing shadowing;
+    /** The SLO guard of split routes, or {@code null} when it is off. */
+    private SloGuard guard;
     private final ServerState state = new ServerState();
     private final GatewayMetrics metrics = new GatewayMetrics();
     /** The tracer, or {@code null} when tracing is off. */
@@ -137,6 +145,8 @@ public final class Gateway implements AutoCloseable {
             this.io = transport.newGroup(loops, new DefaultThreadFactory("gateway-io", true));
             this.adminLoop = transport.newGroup(1, new DefaultThreadFactory("gateway-admin", true));
             this.pools = new UpstreamPools(io, transport, alloc, upstreams, config.client().maxHeaderBytes());
+            this.shadowing = new Shadowing(upstreams, io, transport, alloc, config.client().maxHeaderBytes(),
+                    config.routes().size(), metrics.migration(), config.migration().diffLog());
             if (!warmUpCopy) { // its endpoints count as healthy until a check says otherwise: none will
                 this.health = new HealthProbe(adminLoop.next(), transport, alloc, upstreams);
             }
@@ -154,8 +164,19 @@ public final class Gateway implements AutoCloseable {
             Telemetry telemetry = new Telemetry(metrics, config.logging().accessLog(), ProcessHandle.current().pid(),
                     Telemetry.hostname(), tracing);
 
+            ExchangeObserver observer = telemetry;
+            SloGuardConfig g = config.migration().sloGuard();
+            List<String> split = config.routes().stream().map(RouteConfig::prefix).toList();
+            if (g.enabled() && !warmUpCopy) {
+                Migration held = migration;
+                this.guard = new SloGuard(split, new SloGuard.Settings(g.minRequests(), g.errorRateMargin(),
+                        g.p99Ratio(), g.p99Floor().toNanos(), g.windowsInRow()),
+                        trip -> background.execute(() -> held.hold(trip.route(), trip.reason())));
+                migration.onResume(guard::resume);
+                observer = new GuardedObserver(telemetry, guard, split);
+            }
             ClientChannelInitializer pipeline = new ClientChannelInitializer(config.client(), state, routes, probes,
-                    pools, authenticator, rateLimiter, rateLimited, telemetry, telemetry, migration);
+                    pools, authenticator, rateLimiter, rateLimited, telemetry, observer, migration, shadowing);
             this.listener = bind(transport.listenerOptions(new ServerBootstrap())
                     .group(io)
                     .channel(transport.serverChannel())
@@ -176,6 +197,11 @@ public final class Gateway implements AutoCloseable {
             }
             MigrationAdmin changes = new MigrationAdmin(migration, config.migration().adminTokens(),
                     this::reload, background);
+            changes.diffs(shadowing::latest);
+            if (guard != null) {
+                SloGuard watching = guard;
+                changes.status(() -> GuardedObserver.status(watching));
+            }
             AdminHandler admin = new AdminHandler(probes, metrics.registry(), changes);
             this.adminListener = bind(new ServerBootstrap()
                     .group(adminLoop)
@@ -213,6 +239,9 @@ public final class Gateway implements AutoCloseable {
 
     /** Undoes a start that failed half-way. */
     private void stopQuietly() {
+        if (shadowing != null) {
+            shadowing.close();
+        }
         if (health != null) {
             health.close();
         }
@@ -426,6 +455,7 @@ public final class Gateway implements AutoCloseable {
         }
         clients.close().awaitUninterruptibly();
         pools.close();
+        shadowing.close();
         io.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         adminLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         rateLimiter.close();

@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -35,6 +36,8 @@ public final class Migration {
     private final Counter.Child[][] counts;
     /** Prefixes the SLO guard holds at weight 0 (guarded by {@code this}). */
     private final Set<String> held = new HashSet<>();
+    /** Tells the SLO guard a person resumed a route, so its windows start afresh. */
+    private Consumer<String> onResume = prefix -> { };
 
     /**
      * @param routes the {@code routes} items, in order
@@ -196,6 +199,11 @@ public final class Migration {
                 + r.split().canaryBasisPoints() / 100.0 + " -> 0 (held)"), "slo_guard", "slo-guard", "hold");
     }
 
+    /** @param resumed told the prefix of each route a person resumes (the SLO guard) */
+    public synchronized void onResume(Consumer<String> resumed) {
+        this.onResume = resumed;
+    }
+
     /**
      * Lets a person raise a held route's weight again (the weight itself stays 0 until they do).
      *
@@ -208,6 +216,7 @@ public final class Migration {
         }
         boolean was = held.remove(prefix);
         if (was) {
+            onResume.accept(prefix);
             metrics.guardTripped(prefix, false);
             metrics.changed("admin", "resume");
             LOG.info("migration change (admin) by {}: route {} resumed; its canary weight stays 0 until raised", who,

@@ -170,6 +170,25 @@ public final class UpstreamPools {
             return null;
         }
 
+        /**
+         * An endpoint of {@code upstream} for traffic that takes no breaker permit and feeds no breaker
+         * (shadow copies): a usable one drawn at random.
+         *
+         * @return the pool, or {@code null} when no endpoint is usable
+         */
+        public PooledEndpoint any(Upstream upstream) {
+            PooledEndpoint[] c = pools[upstream.index()];
+            long now = System.nanoTime();
+            int start = ThreadLocalRandom.current().nextInt(c.length);
+            for (int k = 0; k < c.length; k++) {
+                PooledEndpoint p = c[(start + k) % c.length];
+                if (p.endpoint().usable(now)) {
+                    return p;
+                }
+            }
+            return null;
+        }
+
         private static boolean usable(PooledEndpoint p, Endpoint avoid, long now) {
             return p.endpoint() != avoid && p.endpoint().usable(now);
         }

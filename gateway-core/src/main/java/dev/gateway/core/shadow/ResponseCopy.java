@@ -1,0 +1,68 @@
+package dev.gateway.core.shadow;
+
+import dev.gateway.core.diff.ObservedResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A response copied off the wire for comparison, as it streams: its status and headers, and its body up
+ * to a cap (the rest is counted, not kept). Copies bytes out of the buffers without taking them: the
+ * owner of each message goes on to write or release it. Event-loop only.
+ */
+final class ResponseCopy {
+    private final int maxBodyBytes;
+    private int status;
+    private List<Map.Entry<String, String>> headers;
+    private byte[] body = new byte[256];
+    private int length;
+    private boolean truncated;
+    private boolean complete;
+
+    /** @param maxBodyBytes body bytes kept; more marks the copy truncated */
+    ResponseCopy(int maxBodyBytes) {
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /** Takes what one decoded message holds (the message stays the caller's). */
+    void take(HttpObject msg) {
+        if (msg instanceof HttpResponse r) {
+            status = r.status().code();
+            headers = new ArrayList<>(r.headers().size());
+            for (Map.Entry<String, String> h : r.headers()) {
+                headers.add(Map.entry(h.getKey(), h.getValue()));
+            }
+        }
+        if (msg instanceof HttpContent c) {
+            int n = c.content().readableBytes();
+            int room = maxBodyBytes - length;
+            if (n > room) {
+                truncated = true;
+                n = Math.max(0, room);
+            }
+            if (n > 0) {
+                if (length + n > body.length) {
+                    body = java.util.Arrays.copyOf(body, Math.min(maxBodyBytes, Math.max(body.length * 2, length + n)));
+                }
+                c.content().getBytes(c.content().readerIndex(), body, length, n);
+                length += n;
+            }
+            if (msg instanceof io.netty.handler.codec.http.LastHttpContent) {
+                complete = true;
+            }
+        }
+    }
+
+    /** The whole response went by (its last part). */
+    boolean complete() {
+        return complete;
+    }
+
+    /** What the comparison reads; only once complete. */
+    ObservedResponse observed() {
+        return ObservedResponse.of(status, headers, java.util.Arrays.copyOf(body, length), truncated);
+    }
+}
