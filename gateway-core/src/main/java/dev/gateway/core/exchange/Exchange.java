@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.opentelemetry.api.trace.Span;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * One request and its response on a client connection, while it is in flight.
@@ -61,6 +62,8 @@ public final class Exchange {
     // --- the trip upstream: written by the proxy ---
     private UpstreamCall call;
     private Side split;
+    /** Told the exchange's record when it ends (the traffic capture), or {@code null}. */
+    Consumer<ExchangeRecord> whenEnded;
     private String forwardedTo;
     private long upstreamNanos;
 
@@ -229,6 +232,14 @@ public final class Exchange {
     public void callStarted(UpstreamCall call, String upstreamName) {
         this.call = once(this.call, call);
         this.forwardedTo = upstreamName;
+    }
+
+    /**
+     * Tells {@code listener} the exchange's record when it ends, after the observer. Once; a second write
+     * is a bug ({@link IllegalStateException}).
+     */
+    public void whenEnded(Consumer<ExchangeRecord> listener) {
+        this.whenEnded = once(this.whenEnded, listener);
     }
 
     /**

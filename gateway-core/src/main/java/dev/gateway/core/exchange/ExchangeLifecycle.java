@@ -335,7 +335,11 @@ public final class ExchangeLifecycle extends ChannelDuplexHandler {
             current = null;
         }
         state.exchangeEnded();
-        observer.ended(ex.record(System.nanoTime(), clientAddress, clientPort));
+        ExchangeRecord record = ex.record(System.nanoTime(), clientAddress, clientPort);
+        observer.ended(record);
+        if (ex.whenEnded != null) {
+            ex.whenEnded.accept(record);
+        }
         if (ex.closeAfterResponse || !ctx.channel().isActive()) {
             return;
         }

@@ -1,8 +1,12 @@
 package dev.gateway.core.metrics;
 
+import io.prometheus.client.Collector;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.Counter;
+import io.prometheus.client.CounterMetricFamily;
 import io.prometheus.client.Gauge;
+import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * The series of running two stacks side by side: the split, overrides, shadow copies and their
@@ -22,7 +26,10 @@ public final class MigrationMetrics {
     private final Counter changes;
     private final Counter reloads;
 
+    private final CollectorRegistry registry;
+
     MigrationMetrics(CollectorRegistry registry) {
+        this.registry = registry;
         splitRequests = Counter.build("gateway_split_requests_total",
                 "Requests of split routes, by route prefix and the side they went to (canary, stable).")
                 .labelNames("prefix", "side").register(registry);
@@ -57,6 +64,26 @@ public final class MigrationMetrics {
         reloads = Counter.build("gateway_config_reloads_total",
                 "Configuration reloads (file change, SIGHUP, admin), applied or refused.")
                 .labelNames("result").register(registry);
+    }
+
+    /**
+     * Serves {@code gateway_capture_lines_total{result}}, read at scrape time.
+     *
+     * @param written lines of captured traffic written so far
+     * @param dropped lines dropped because the capture's writer fell behind
+     */
+    public void countCapturedLines(LongSupplier written, LongSupplier dropped) {
+        registry.register(new Collector() {
+            @Override
+            public List<MetricFamilySamples> collect() {
+                CounterMetricFamily f = new CounterMetricFamily("gateway_capture_lines",
+                        "Lines of captured traffic: written, or dropped because the writer fell behind.",
+                        List.of("result"));
+                f.addMetric(List.of("written"), written.getAsLong());
+                f.addMetric(List.of("dropped"), dropped.getAsLong());
+                return List.of(f);
+            }
+        });
     }
 
     /** @return the counter of requests of the route that went to {@code side} ({@code canary}, {@code stable}) */

@@ -1,6 +1,7 @@
 package dev.gateway.core.proxy;
 
 import dev.gateway.codec.ErrorCode;
+import dev.gateway.core.capture.CaptureTap;
 import dev.gateway.core.exchange.Exchange;
 import dev.gateway.core.exchange.ReadGate;
 import dev.gateway.core.exchange.UpstreamCall;
@@ -78,6 +79,8 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
     private boolean unflushedUpstream;
     /** The copies of this exchange to a shadow target, or {@code null} when it is not shadowed. */
     private ShadowSession shadow;
+    /** The capture of this exchange, or {@code null} when it is not captured. */
+    private CaptureTap capture;
 
     /**
      * @param clock the connection's upstream deadline
@@ -103,6 +106,11 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
     /** Copies of this exchange go to a shadow target: feed them the body and the answer. Before {@link #start}. */
     void shadow(ShadowSession session) {
         this.shadow = session;
+    }
+
+    /** This exchange is captured: feed the capture the body. Before {@link #start}. */
+    void capture(CaptureTap tap) {
+        this.capture = tap;
     }
 
     /** Where the call is. */
@@ -272,6 +280,9 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
         }
         if (shadow != null) {
             shadow.requestContent(content); // retained duplicates of the same buffers, before they are written
+        }
+        if (capture != null) {
+            capture.requestContent(content); // copied, before it is written
         }
         if (state == CallState.CONNECTING) {
             if (pending == null) {

@@ -1,5 +1,9 @@
 package dev.gateway.core.proxy;
 
+import dev.gateway.core.auth.Principal;
+import dev.gateway.core.capture.CaptureRecord;
+import dev.gateway.core.capture.CaptureTap;
+import dev.gateway.core.capture.TrafficCapture;
 import dev.gateway.core.exchange.Exchange;
 import dev.gateway.core.exchange.ExchangeLifecycle;
 import dev.gateway.core.exchange.RequestRefused;
@@ -7,6 +11,7 @@ import dev.gateway.core.observe.Tracing;
 import dev.gateway.core.route.RoutedOperation;
 import dev.gateway.core.shadow.ShadowSession;
 import dev.gateway.core.shadow.Shadowing;
+import dev.gateway.core.split.CallerBuckets;
 import dev.gateway.core.split.Migration;
 import dev.gateway.core.split.RouteMigration;
 import dev.gateway.core.split.RouteSplit;
@@ -20,6 +25,9 @@ import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -37,6 +45,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private final Migration migration;
     /** Shadow traffic, or {@code null} outside a gateway (tests). */
     private final Shadowing shadowing;
+    /** The traffic capture, or {@code null} when it is off. */
+    private final TrafficCapture capture;
     private UpstreamPools.LoopPools loopPools;
     private UpstreamPools.LoopPools shadowPools;
     private CallClock clock;
@@ -45,16 +55,15 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * @param tracing the tracer, or {@code null} when tracing is off
-     * @param migration the running split and shadow plan
-     * @param shadowing where shadow copies go
+     * @param rollout the split, shadow and capture of a migration
      */
-    public ProxyHandler(ExchangeLifecycle exchanges, UpstreamPools pools, Tracing tracing, Migration migration,
-            Shadowing shadowing) {
+    public ProxyHandler(ExchangeLifecycle exchanges, UpstreamPools pools, Tracing tracing, Rollout rollout) {
         this.exchanges = exchanges;
         this.pools = pools;
         this.tracing = tracing;
-        this.migration = migration;
-        this.shadowing = shadowing;
+        this.migration = rollout.migration();
+        this.shadowing = rollout.shadowing();
+        this.capture = rollout.capture();
     }
 
     /**
@@ -68,6 +77,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         this.tracing = tracing;
         this.migration = null;
         this.shadowing = null;
+        this.capture = null;
     }
 
     @Override
@@ -104,6 +114,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             if (m != null && m.shadow() != null && shadowing.admit(op.route(), m, ex.request().method(),
                     ex.contentLength())) {
                 call.shadow(shadow(ctx, ex, m, upstream)); // before the head is rewritten for the primary
+            }
+            if (capture != null && capture.sampled()) {
+                CaptureTap tap = capture(ex);
+                call.capture(tap);
+                ex.whenEnded(r -> tap.ended(r.status(), r.durationNanos()));
             }
             call.start((HttpRequest) msg, upstream, pool);
             return;
@@ -143,6 +158,19 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         PooledEndpoint again = shadowing.baseline(m, request.method()) ? shadowPools.any(primary) : null;
         return shadowing.start(ctx.channel().eventLoop(), r, target, copyFor(ex, target, m.shadowTarget()),
                 again, again == null ? null : copyFor(ex, again, primary));
+    }
+
+    /** Starts capturing the exchange, with the request as the caller sent it (the tap scrubs credentials). */
+    private CaptureTap capture(Exchange ex) {
+        HttpRequest request = ex.request();
+        List<Map.Entry<String, String>> headers = new ArrayList<>(request.headers().size());
+        for (Map.Entry<String, String> h : request.headers()) {
+            headers.add(Map.entry(h.getKey(), h.getValue()));
+        }
+        Principal caller = ex.principal();
+        return capture.tap(ex.startNanos(), CallerBuckets.identity(caller, exchanges.clientAddress()),
+                caller == null ? CaptureRecord.NONE : caller.method(), ex.requestId(),
+                ex.operation().operation().pathTemplate(), request.method().name(), ex.target().uri(), headers);
     }
 
     private HttpRequest copyFor(Exchange ex, PooledEndpoint to, Upstream upstream) {

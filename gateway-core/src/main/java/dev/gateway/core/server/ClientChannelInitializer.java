@@ -10,10 +10,9 @@ import dev.gateway.core.exchange.ExchangeObserver;
 import dev.gateway.core.exchange.ServerState;
 import dev.gateway.core.observe.Telemetry;
 import dev.gateway.core.proxy.ProxyHandler;
+import dev.gateway.core.proxy.Rollout;
 import dev.gateway.core.ratelimit.RateLimiter;
 import dev.gateway.core.route.RouteTable;
-import dev.gateway.core.shadow.Shadowing;
-import dev.gateway.core.split.Migration;
 import dev.gateway.core.stage.Admission;
 import dev.gateway.core.stage.Authentication;
 import dev.gateway.core.stage.ContractValidation;
@@ -47,18 +46,16 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     private final Counter.Child[] rateLimited;
     private final Telemetry telemetry;
     private final ExchangeObserver observer;
-    private final Migration migration;
-    private final Shadowing shadowing;
+    private final Rollout rollout;
 
     /**
      * @param rateLimited refusals by rate class, indexed as the classes are
      * @param observer told of every exchange (the telemetry, and the SLO guard when there is one)
-     * @param migration the running split and shadow plan
-     * @param shadowing where shadow copies go
+     * @param rollout the split, shadow and capture of a migration
      */
     public ClientChannelInitializer(ClientLimits limits, ServerState state, RouteTable routes, Probes probes,
             UpstreamPools pools, Authenticator authenticator, RateLimiter rateLimiter, Counter.Child[] rateLimited,
-            Telemetry telemetry, ExchangeObserver observer, Migration migration, Shadowing shadowing) {
+            Telemetry telemetry, ExchangeObserver observer, Rollout rollout) {
         this.limits = limits;
         this.state = state;
         this.routes = routes;
@@ -69,8 +66,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         this.rateLimited = rateLimited;
         this.telemetry = telemetry;
         this.observer = observer;
-        this.migration = migration;
-        this.shadowing = shadowing;
+        this.rollout = rollout;
     }
 
     @Override
@@ -96,6 +92,6 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         p.addLast("ratelimit", new RateLimiting(exchanges, rateLimiter, rateLimited));
         p.addLast("admission", new Admission(exchanges));
         p.addLast("contract", new ContractValidation(exchanges));
-        p.addLast("proxy", new ProxyHandler(exchanges, pools, telemetry.tracing(), migration, shadowing));
+        p.addLast("proxy", new ProxyHandler(exchanges, pools, telemetry.tracing(), rollout));
     }
 }

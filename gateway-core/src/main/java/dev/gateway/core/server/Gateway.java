@@ -4,6 +4,7 @@ import dev.gateway.core.admin.AdminHandler;
 import dev.gateway.core.admin.MigrationAdmin;
 import dev.gateway.core.admin.Probes;
 import dev.gateway.core.auth.Authenticator;
+import dev.gateway.core.capture.TrafficCapture;
 import dev.gateway.core.config.ConfigDiff;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig.LoggingConfig;
@@ -21,6 +22,7 @@ import dev.gateway.core.net.Transport;
 import dev.gateway.core.observe.DropWhenFull;
 import dev.gateway.core.observe.Telemetry;
 import dev.gateway.core.observe.Tracing;
+import dev.gateway.core.proxy.Rollout;
 import dev.gateway.core.ratelimit.LocalRateLimiter;
 import dev.gateway.core.ratelimit.RateClasses;
 import dev.gateway.core.ratelimit.RateLimiter;
@@ -83,6 +85,8 @@ public final class Gateway implements AutoCloseable {
     private volatile Supplier<GatewayConfig> reloadSource;
     private Migration migration;
     private Shadowing shadowing;
+    /** The traffic capture, or {@code null} when it is off. */
+    private TrafficCapture capture;
     /** The SLO guard of split routes, or {@code null} when it is off. */
     private SloGuard guard;
     private final ServerState state = new ServerState();
@@ -164,6 +168,11 @@ public final class Gateway implements AutoCloseable {
             Telemetry telemetry = new Telemetry(metrics, config.logging().accessLog(), ProcessHandle.current().pid(),
                     Telemetry.hostname(), tracing);
 
+            if (config.migration().capture().journal().path() != null && !warmUpCopy) {
+                this.capture = new TrafficCapture(config.migration().capture());
+                TrafficCapture c = capture;
+                metrics.migration().countCapturedLines(c::written, c::dropped);
+            }
             ExchangeObserver observer = telemetry;
             SloGuardConfig g = config.migration().sloGuard();
             List<String> split = config.routes().stream().map(RouteConfig::prefix).toList();
@@ -176,7 +185,7 @@ public final class Gateway implements AutoCloseable {
                 observer = new GuardedObserver(telemetry, guard, split);
             }
             ClientChannelInitializer pipeline = new ClientChannelInitializer(config.client(), state, routes, probes,
-                    pools, authenticator, rateLimiter, rateLimited, telemetry, observer, migration, shadowing);
+                    pools, authenticator, rateLimiter, rateLimited, telemetry, observer, new Rollout(migration, shadowing, capture));
             this.listener = bind(transport.listenerOptions(new ServerBootstrap())
                     .group(io)
                     .channel(transport.serverChannel())
@@ -239,6 +248,9 @@ public final class Gateway implements AutoCloseable {
 
     /** Undoes a start that failed half-way. */
     private void stopQuietly() {
+        if (capture != null) {
+            capture.close();
+        }
         if (shadowing != null) {
             shadowing.close();
         }
@@ -457,6 +469,9 @@ public final class Gateway implements AutoCloseable {
         pools.close();
         shadowing.close();
         io.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        if (capture != null) {
+            capture.close(); // after the loops: every exchange has ended and offered its line
+        }
         adminLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         rateLimiter.close();
         if (tracing != null) {
