@@ -4,6 +4,7 @@ import dev.gateway.cli.replay.CredentialsHook.Key;
 import dev.gateway.core.capture.CaptureRecord;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -89,7 +90,8 @@ public final class ReplayCommand {
         TargetClient client = new TargetClient(o.timeout());
         ReplayReport report = new ReplayReport(o, capture);
         err.println(String.format(Locale.ROOT, "replay: %d records over %.1f s of capture, at speed %s: about %.1f s",
-                capture.records().size(), capture.spanNanos() / 1e9, o.speed(), capture.spanNanos() / 1e9 / o.speed()));
+                capture.records().size(), capture.spanNanos() / 1e9, BigDecimal.valueOf(o.speed())
+                        .stripTrailingZeros().toPlainString(), capture.spanNanos() / 1e9 / o.speed()));
         long nanos = new Replayer(capture, o, client, credentials, comparison, report::add).run();
         report.finish(nanos, credentials, client.refusedHeaders());
         try {
@@ -98,8 +100,8 @@ public final class ReplayCommand {
             err.println("replay: cannot write the report to " + o.report() + ": " + e);
             return 1;
         }
-        out.println(String.format(Locale.ROOT, "replay: %d identical, %d different, %d errors in %.1f s; %d lines "
-                + "skipped; report: %s", report.identical(), report.different(), report.errors(), nanos / 1e9,
+        out.println(String.format(Locale.ROOT, "replay: %d identical, %d different, %d errors in %.1f s (skipped "
+                + "lines: %d); report: %s", report.identical(), report.different(), report.errors(), nanos / 1e9,
                 skipped.size(), o.report().resolve("report.md")));
         return 0;
     }

@@ -1,6 +1,7 @@
 package dev.gateway.cli.replay;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -36,6 +37,7 @@ final class ReplayReport {
     /** Differing and failed exchanges kept as samples, each. */
     static final int SAMPLES = 20;
     private static final int VALUE_CHARS = 1_000;
+    private static final int SAMPLES_SHOWN = 10;
     private static final int SKIPPED_SHOWN = 100;
     private static final String NO_ROUTE = "(no route)";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -261,15 +263,18 @@ final class ReplayReport {
                     .append(" | ").append(cell(s.problem())).append(" |\n"));
         }
         if (!samples.isEmpty()) {
-            md.append("\n## Differing exchanges (first ").append(samples.size()).append(")\n\n");
-            samples.forEach(s -> {
+            int shown = Math.min(SAMPLES_SHOWN, samples.size());
+            md.append("\n## Differing exchanges (the first ").append(shown).append("; report.json has ")
+                    .append(samples.size()).append(")\n\n");
+            for (int i = 0; i < shown; i++) {
+                JsonNode s = samples.get(i);
                 md.append("- `").append(s.get("method").textValue()).append(' ')
                         .append(s.get("target").textValue()).append("` (request ").append(s.get("requestId").textValue())
                         .append(", caller ").append(s.get("caller").textValue()).append(")\n");
                 s.get("differences").forEach(d -> md.append("  - ").append(d.get("kind").textValue()).append(" `")
                         .append(d.get("path").textValue()).append("`: A ").append(code(d.get("a").textValue()))
                         .append(", B ").append(code(d.get("b").textValue())).append('\n'));
-            });
+            }
         }
         return md.toString();
     }
@@ -353,7 +358,7 @@ final class ReplayReport {
     }
 
     private static String code(String s) {
-        String v = cap(s, 200).replace('\n', ' ').replace("|", "\\|");
+        String v = cap(s, 160).replace('\n', ' ').replace("|", "\\|");
         return v.isEmpty() ? "(empty)" : "`` " + v + " ``";
     }
 
