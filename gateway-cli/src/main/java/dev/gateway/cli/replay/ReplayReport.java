@@ -34,7 +34,7 @@ import java.util.TreeMap;
  * {@code [credential]} in both files.
  */
 final class ReplayReport {
-    /** Differing and failed exchanges kept as samples, each. */
+    /** Differing and failed exchanges kept as samples, each: the first in capture order. */
     static final int SAMPLES = 20;
     private static final int VALUE_CHARS = 1_000;
     private static final int SAMPLES_SHOWN = 10;
@@ -59,8 +59,8 @@ final class ReplayReport {
     private final Map<String, Long> errorsA = new HashMap<>();
     private final Map<String, Long> errorsB = new HashMap<>();
     private final Map<String, Long> notSent = new HashMap<>();
-    private final ArrayNode samples = JSON.createArrayNode();
-    private final ArrayNode errorSamples = JSON.createArrayNode();
+    private final TreeMap<Integer, ObjectNode> samples = new TreeMap<>(); // by capture order
+    private final TreeMap<Integer, ObjectNode> errorSamples = new TreeMap<>();
     private long durationNanos;
     private Map<Key, CredentialsHook.Result> hook = Map.of();
     private Map<String, Long> refusedHeaders = Map.of();
@@ -90,13 +90,13 @@ final class ReplayReport {
         if (!r.answered()) {
             errors++;
             route[2]++;
-            if (errorSamples.size() < SAMPLES) {
+            if (keeps(errorSamples, r.order)) {
                 ObjectNode s = exchange(r);
                 s.put("error", r.notSent != null ? r.notSent : r.comparisonFailed != null
                         ? "comparison failed: " + r.comparisonFailed : null);
                 s.put("aError", r.a == null ? null : r.a.error());
                 s.put("bError", r.b == null ? null : r.b.error());
-                errorSamples.add(s);
+                keep(errorSamples, r.order, s);
             }
         } else if (r.differences.isEmpty()) {
             identical++;
@@ -107,7 +107,7 @@ final class ReplayReport {
             for (Difference d : r.differences) {
                 paths.merge(List.of(d.kind().label(), d.path()), 1L, Long::sum);
             }
-            if (samples.size() < SAMPLES) {
+            if (keeps(samples, r.order)) {
                 ObjectNode s = exchange(r);
                 s.put("aStatus", r.a.response().status());
                 s.put("bStatus", r.b.response().status());
@@ -116,7 +116,7 @@ final class ReplayReport {
                     ds.addObject().put("kind", d.kind().label()).put("path", d.path()).put("a", cap(d.a()))
                             .put("b", cap(d.b()));
                 }
-                samples.add(s);
+                keep(samples, r.order, s);
             }
         }
     }
@@ -201,8 +201,8 @@ final class ReplayReport {
         });
         ObjectNode refused = o.putObject("refusedHeaders");
         refusedHeaders.forEach(refused::put);
-        o.set("samples", samples);
-        o.set("errorSamples", errorSamples);
+        o.putArray("samples").addAll(samples.values());
+        o.putArray("errorSamples").addAll(errorSamples.values());
         return o;
     }
 
@@ -266,8 +266,7 @@ final class ReplayReport {
             int shown = Math.min(SAMPLES_SHOWN, samples.size());
             md.append("\n## Differing exchanges (the first ").append(shown).append("; report.json has ")
                     .append(samples.size()).append(")\n\n");
-            for (int i = 0; i < shown; i++) {
-                JsonNode s = samples.get(i);
+            for (JsonNode s : samples.values().stream().limit(shown).toList()) {
                 md.append("- `").append(s.get("method").textValue()).append(' ')
                         .append(s.get("target").textValue()).append("` (request ").append(s.get("requestId").textValue())
                         .append(", caller ").append(s.get("caller").textValue()).append(")\n");
@@ -309,6 +308,18 @@ final class ReplayReport {
             latency.add(o.nanos());
         } else {
             errors.merge(cap(o.error(), 200), 1L, Long::sum);
+        }
+    }
+
+    /** Whether a record in capture place {@code order} is among the first {@link #SAMPLES} seen so far. */
+    private static boolean keeps(TreeMap<Integer, ObjectNode> kept, int order) {
+        return kept.size() < SAMPLES || order < kept.lastKey();
+    }
+
+    private static void keep(TreeMap<Integer, ObjectNode> kept, int order, ObjectNode sample) {
+        kept.put(order, sample);
+        if (kept.size() > SAMPLES) {
+            kept.pollLastEntry();
         }
     }
 

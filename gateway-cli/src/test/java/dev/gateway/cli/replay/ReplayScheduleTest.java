@@ -113,9 +113,10 @@ class ReplayScheduleTest {
     }
 
     /**
-     * 30 records due at once at 20 per second (a burst of 2): in any stretch of time T, at most 2 + 20 T
-     * requests (plus one at the edge, and 20 ms for the way to the target), and the whole takes at least
-     * (30 - 2 - 1) / 20 s.
+     * 30 records due at once at 20 per second (a burst of 2): the last can start no sooner than 28 / 20 s
+     * after the first two, which the replay's own clock shows. At the targets, any stretch of time T holds
+     * at most 2 + 20 T requests, plus one at the edge and two for the way there (100 ms: a loaded machine's
+     * connection setup and thread scheduling).
      */
     @Test
     void noMoreThanTheRateAreStarted() throws Exception {
@@ -125,21 +126,22 @@ class ReplayScheduleTest {
             for (int i = 0; i < 30; i++) {
                 records.add(Captures.get(0, "a:10.0.0." + i, "none", "/r", "/r/" + i));
             }
+            Path report = dir.resolve("report");
             Captures.Run run = Captures.replay("--capture", Captures.write(dir.resolve("c.jsonl"), records).toString(),
                     "--a", a.url().toString(), "--b", b.url().toString(), "--rate", "20/s", "--report",
-                    dir.resolve("report").toString());
+                    report.toString());
             assertEquals(0, run.status(), run.err());
+            double duration = Captures.report(report).get("durationSeconds").doubleValue();
+            assertTrue(duration >= 28 / 20.0 - 0.001, "30 records in " + duration + " s");
             for (TestTarget target : List.of(a, b)) {
                 List<TestTarget.Seen> seen = target.seen();
                 assertEquals(30, seen.size());
                 for (int i = 0; i < seen.size(); i++) {
                     for (int j = i + 1; j < seen.size(); j++) {
-                        double t = (seen.get(j).start() - seen.get(i).start()) / 1e9 + 0.020;
-                        assertTrue(j - i + 1 <= 3 + 20 * t, (j - i + 1) + " requests in " + t + " s");
+                        double t = (seen.get(j).start() - seen.get(i).start()) / 1e9;
+                        assertTrue(j - i + 1 <= 3 + 20 * (t + 0.100), (j - i + 1) + " requests in " + t + " s");
                     }
                 }
-                double span = (seen.get(29).start() - seen.get(0).start()) / 1e9;
-                assertTrue(span >= 27 / 20.0 - 0.020, "30 requests in " + span + " s");
             }
         }
     }
