@@ -1,5 +1,6 @@
 package dev.gateway.cli;
 
+import dev.gateway.cli.replay.ReplayCommand;
 import dev.gateway.core.auth.Tokens;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.ConfigWatcher;
@@ -11,6 +12,7 @@ import dev.gateway.demo.DemoUpstreams;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -19,7 +21,8 @@ import sun.misc.Signal;
 /**
  * {@code java -jar gateway.jar [--config FILE]} runs the gateway;
  * {@code java -jar gateway.jar demo-upstreams [--host H] [--trade-port N] [--task-port N]} runs the demo
- * services alone.
+ * services alone; {@code token} prints a JWT; {@code replay} sends a capture to two targets
+ * ({@link ReplayCommand}).
  */
 public final class Main {
     private static final String USAGE = String.join("\n",
@@ -27,12 +30,16 @@ public final class Main {
             "       java -jar gateway.jar demo-upstreams [--host 127.0.0.1] [--trade-port 9001] [--task-port 9002]",
             "       java -jar gateway.jar token [--config FILE] [--scopes 'trades:read trades:write'] [--subject S]",
             "                                   [--ttl 1h] [--kid ID]",
+            "       java -jar gateway.jar replay --capture FILE --a URL --b URL [--speed 1.0] [--rate N/s]",
+            "                                    [--concurrency 64] [--credentials-hook CMD] [--report DIR]",
+            "                                    [--timeout 10s]    (replay --help says more)",
             "       java -XX:ArchiveClassesAtExit=gateway.jsa -jar gateway.jar train",
             "",
             "With no --config the gateway serves the bundled contract on :8080 (admin 127.0.0.1:9090)",
             "with in-process demo upstreams and the demo credentials (README). Every setting and its",
             "default: gateway-defaults.yaml in the jar and the README. 'token' prints an HS256 JWT signed",
-            "with the configuration's auth.hmacKeys (the demo's without --config). 'train' runs the demo",
+            "with the configuration's auth.hmacKeys (the demo's without --config). 'replay' sends a capture",
+            "to two targets and reports where their answers differ. 'train' runs the demo",
             "on free ports through every stage and exits: the training run of the class-data archive.");
 
     static {
@@ -52,6 +59,9 @@ public final class Main {
                 runDemo(args);
             } else if (args.length > 0 && args[0].equals("token")) {
                 printToken(args);
+            } else if (args.length > 0 && args[0].equals("replay")) {
+                // Its own arguments, usage and exit status (2: bad arguments, 1: could not run); it logs nothing.
+                System.exit(ReplayCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
             } else if (args.length == 1 && args[0].equals("train")) {
                 ArchiveTraining.run(); // the JVM writes the class-data archive as it exits
                 LogManager.shutdown();

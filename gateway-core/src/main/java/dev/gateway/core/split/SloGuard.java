@@ -137,7 +137,7 @@ public final class SloGuard {
             return;
         }
         Window w = g.current;
-        Side side = canary ? w.canary : w.stable;
+        SideCounts side = canary ? w.canary : w.stable;
         side.latencies.record(latencyNanos);
         if (error) {
             side.errors.increment();
@@ -296,8 +296,8 @@ public final class SloGuard {
 
     /** One window's counts, canary and stable. */
     private static final class Window {
-        final Side canary = new Side();
-        final Side stable = new Side();
+        final SideCounts canary = new SideCounts();
+        final SideCounts stable = new SideCounts();
 
         void reset() {
             canary.reset();
@@ -306,7 +306,7 @@ public final class SloGuard {
     }
 
     /** One side's counts in a window. */
-    private static final class Side {
+    private static final class SideCounts {
         final AtomicLong requests = new AtomicLong();
         final LongAdder errors = new LongAdder();
         final LatencyHistogram latencies = new LatencyHistogram();
