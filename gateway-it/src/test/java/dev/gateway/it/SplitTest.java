@@ -209,6 +209,28 @@ class SplitTest {
         assertTrue(metrics.contains("gateway_split_canary_weight_ratio{prefix=\"/v1/trades\",} 0.5"), metrics);
     }
 
+    @Test
+    void hostileAdminInputGetsClearErrorsAndChangesNothing() throws Exception {
+        start(50);
+        String big = "{\"canaryWeight\":1,\"pad\":\"" + "x".repeat(8000) + "\"}";
+        assertEquals(400, admin("POST", "/admin/migration/weight", big, TOKEN).statusCode());
+        assertEquals(400, admin("POST", "/admin/migration/weight", "[1,2]", TOKEN).statusCode());
+        assertEquals(400, admin("POST", "/admin/migration/weight", "{\"prefix\":7,\"canaryWeight\":1}", TOKEN)
+                .statusCode());
+        assertEquals(400, admin("POST", "/admin/migration/weight", "{\"canaryWeight\":-0.01}", TOKEN).statusCode());
+        assertEquals(400, admin("POST", "/admin/migration/weight", "{\"canaryWeight\":1e400}", TOKEN).statusCode());
+        assertEquals(400, admin("POST", "/admin/migration/resume", "{}", TOKEN).statusCode());
+        assertEquals(401, admin("GET", "/admin/migration", null, "").statusCode());
+        assertEquals(401, admin("GET", "/admin/diffs", null, TOKEN.toUpperCase()).statusCode());
+        HttpResponse<String> plan = admin("GET", "/admin/migration", null, TOKEN);
+        assertTrue(plan.body().contains("\"canaryWeight\":50.0"), "nothing changed: " + plan.body());
+        // The scheme is case-insensitive (RFC 9110 §11.1).
+        HttpResponse<String> lower = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + gateway.gateway().adminPort() + "/admin/migration")).header("Authorization", "bearer " + TOKEN)
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, lower.statusCode());
+    }
+
     /**
      * Rollback under load: keep-alive clients on several connections send without pause; every request
      * sent 100 ms or more after the admin call returned is answered by the stable target, and no request

@@ -124,6 +124,13 @@ public record MigrationConfig(String overrideScope, Map<String, byte[]> adminTok
         return j;
     }
 
+    /** A setting the user gives, without a default by design (a split's weight, a shadow's share). */
+    private static void required(ConfigReader r, String key) {
+        if (!r.has(key)) {
+            throw r.error(key, "is required");
+        }
+    }
+
     /** A share given in percent (0 to 100, two decimals), as basis points. */
     static int basisPoints(ConfigReader r, String key) {
         return (int) Math.round(r.decimal(key, 0, 100) * 100);
@@ -136,6 +143,7 @@ public record MigrationConfig(String overrideScope, Map<String, byte[]> adminTok
             return null;
         }
         ConfigReader s = route.child("split");
+        required(s, "canaryWeight");
         SplitConfig c = new SplitConfig(s.requiredString("stable"), basisPoints(s, "canaryWeight"));
         s.rejectUnknownKeys();
         return c;
@@ -152,6 +160,7 @@ public record MigrationConfig(String overrideScope, Map<String, byte[]> adminTok
 
     /** Reads a shadow map whose template was merged in (also used to check the template on its own path). */
     static ShadowConfig shadowFrom(ConfigReader s) {
+        required(s, "percent");
         ShadowConfig c = new ShadowConfig(s.requiredString("target"), basisPoints(s, "percent"), s.bool("writes"),
                 s.bytes("maxBody"), s.integer("maxInFlight", 1, 1_000_000), s.duration("timeout"),
                 basisPoints(s, "baselinePercent"),
