@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
@@ -353,8 +354,8 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
             return;
         }
         touch();
-        if (shadow != null) {
-            shadow.primaryResponse(msg); // copied for the comparison before the relay takes it
+        if (shadow != null && msg instanceof HttpContent) {
+            shadow.primaryContent((HttpContent) msg); // copied for the comparison before the relay takes it
         }
         relay.relay(msg, state.responseStarted(), attempt.connection().channel());
     }
@@ -370,6 +371,13 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
         }
         if (!ex.requestComplete()) {
             ex.discardRestOfBody(); // the upstream answered early; the rest of the body has nowhere to go
+        }
+    }
+
+    @Override
+    public void responseHead(HttpResponse head) {
+        if (shadow != null) {
+            shadow.primaryHead(head); // as the client gets it: what the comparison must judge
         }
     }
 

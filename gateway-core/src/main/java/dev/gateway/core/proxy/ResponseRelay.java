@@ -66,6 +66,12 @@ final class ResponseRelay {
         void responseEnded(boolean keepAlive);
 
         /**
+         * The response head as the client will get it (rewritten; the exchange adds its
+         * {@code X-Request-Id} as it is written). Still the relay's: read it, do not keep it.
+         */
+        void responseHead(HttpResponse head);
+
+        /**
          * The response cannot be relayed and nothing of it has reached the client: the call answers 502.
          *
          * @param error why, for the attempt's span ({@code invalid_response}, {@code switching_protocols})
@@ -248,6 +254,7 @@ final class ResponseRelay {
         if (!ForwardedHeaders.toClient(response, ex.clientSpeaks11(), bodyAllowed)) {
             ex.closeAfterResponse(); // an HTTP/1.0 client learns where the body ends by the close
         }
+        listener.responseHead(response);
         return true;
     }
 

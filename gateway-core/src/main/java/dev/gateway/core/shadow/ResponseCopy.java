@@ -4,7 +4,9 @@ import dev.gateway.core.diff.ObservedResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -27,32 +29,48 @@ final class ResponseCopy {
         this.maxBodyBytes = maxBodyBytes;
     }
 
-    /** Takes what one decoded message holds (the message stays the caller's). */
+    /** Takes what one decoded message holds, head and body (the message stays the caller's). */
     void take(HttpObject msg) {
         if (msg instanceof HttpResponse r) {
-            status = r.status().code();
-            headers = new ArrayList<>(r.headers().size());
-            for (Map.Entry<String, String> h : r.headers()) {
-                headers.add(Map.entry(h.getKey(), h.getValue()));
-            }
+            head(r);
         }
         if (msg instanceof HttpContent c) {
-            int n = c.content().readableBytes();
-            int room = maxBodyBytes - length;
-            if (n > room) {
-                truncated = true;
-                n = Math.max(0, room);
+            content(c);
+        }
+    }
+
+    /** Takes a response head: its status and headers, as they are now. */
+    void head(HttpResponse r) {
+        status = r.status().code();
+        headers = new ArrayList<>(r.headers().size() + 1);
+        for (Map.Entry<String, String> h : r.headers()) {
+            headers.add(Map.entry(h.getKey(), h.getValue()));
+        }
+    }
+
+    /** Adds a header the head will carry by the time it is written (the exchange's request id). */
+    void header(String name, String value) {
+        headers.removeIf(h -> h.getKey().equalsIgnoreCase(name));
+        headers.add(Map.entry(name, value));
+    }
+
+    /** Takes a part of the body, up to the cap. */
+    void content(HttpContent c) {
+        int n = c.content().readableBytes();
+        int room = maxBodyBytes - length;
+        if (n > room) {
+            truncated = true;
+            n = Math.max(0, room);
+        }
+        if (n > 0) {
+            if (length + n > body.length) {
+                body = Arrays.copyOf(body, Math.min(maxBodyBytes, Math.max(body.length * 2, length + n)));
             }
-            if (n > 0) {
-                if (length + n > body.length) {
-                    body = java.util.Arrays.copyOf(body, Math.min(maxBodyBytes, Math.max(body.length * 2, length + n)));
-                }
-                c.content().getBytes(c.content().readerIndex(), body, length, n);
-                length += n;
-            }
-            if (msg instanceof io.netty.handler.codec.http.LastHttpContent) {
-                complete = true;
-            }
+            c.content().getBytes(c.content().readerIndex(), body, length, n);
+            length += n;
+        }
+        if (c instanceof LastHttpContent) {
+            complete = true;
         }
     }
 
@@ -63,6 +81,6 @@ final class ResponseCopy {
 
     /** What the comparison reads; only once complete. */
     ObservedResponse observed() {
-        return ObservedResponse.of(status, headers, java.util.Arrays.copyOf(body, length), truncated);
+        return ObservedResponse.of(status, headers, Arrays.copyOf(body, length), truncated);
     }
 }

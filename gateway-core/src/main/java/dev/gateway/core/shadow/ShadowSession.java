@@ -2,7 +2,8 @@ package dev.gateway.core.shadow;
 
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import dev.gateway.codec.RequestIds;
 import java.util.function.Function;
 
 /**
@@ -52,10 +53,21 @@ public final class ShadowSession implements ShadowCall.Done {
         }
     }
 
-    /** A part of the primary's answer, about to be relayed to the client (it stays the relay's). */
-    public void primaryResponse(HttpObject msg) {
+    /**
+     * The primary's answer head as its client gets it (rewritten for the client; it stays the relay's),
+     * with the request id the exchange adds as it is written.
+     */
+    public void primaryHead(HttpResponse head) {
         if (!primaryEnded) {
-            primary.take(msg);
+            primary.head(head);
+            primary.header(RequestIds.X_REQUEST_ID.toString(), request.requestId());
+        }
+    }
+
+    /** A part of the primary's answer body, about to be relayed to the client (it stays the relay's). */
+    public void primaryContent(HttpContent part) {
+        if (!primaryEnded) {
+            primary.content(part);
         }
     }
 

@@ -33,6 +33,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -386,6 +387,8 @@ class ResponseRelayTest {
         String failed;
         String failMessage;
         String cut;
+        /** The head as the relay handed it on, rewritten for the client. */
+        HttpHeaders head;
 
         @Override
         public void responseStarted(int status) {
@@ -396,6 +399,11 @@ class ResponseRelayTest {
         @Override
         public void responseEnded(boolean keepAlive) {
             endedKeepAlive = keepAlive;
+        }
+
+        @Override
+        public void responseHead(HttpResponse response) {
+            head = response.headers().copy();
         }
 
         @Override
