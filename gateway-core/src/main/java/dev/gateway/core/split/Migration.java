@@ -192,11 +192,11 @@ public final class Migration {
         if (i < 0 || plan.route(i).split() == null || !held.add(prefix)) {
             return;
         }
-        metrics.guardTripped(prefix, true);
         LOG.error("SLO guard: route {} canary weight set to 0 and held: {}", prefix, reason);
         RouteMigration r = plan.route(i);
         commit(plan.with(i, r.withSplit(r.split().withWeight(0))), List.of(prefix + " canaryWeight "
                 + r.split().canaryBasisPoints() / 100.0 + " -> 0 (held)"), "slo_guard", "slo-guard", "hold");
+        metrics.guardTripped(prefix, true); // after the plan: whoever sees the gauge sees the weight at 0
     }
 
     /** @param resumed told the prefix of each route a person resumes (the SLO guard) */

@@ -205,6 +205,8 @@ class ResponseRelayTest {
         give(head(HttpResponseStatus.OK, "connection", "x-trace", "x-trace", "1", "keep-alive", "timeout=5",
                 "content-type", "text/plain", "x-kept", "yes"));
         assertEquals(200, listener.status);
+        assertFalse(listener.head.contains("keep-alive"), "the head handed on is the client's: " + listener.head);
+        assertFalse(listener.head.contains("x-trace"));
         give(part("hello "));
         relay.flush();
         LastHttpContent end = last("world");
