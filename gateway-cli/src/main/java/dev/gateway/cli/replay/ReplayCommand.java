@@ -18,7 +18,8 @@ import java.util.Set;
 /**
  * {@code java -jar gateway.jar replay ...}: reads a capture, asks the credentials hook for each caller's
  * headers, replays the capture against targets A and B ({@link Replayer}), compares their answers
- * ({@link ResponseComparison}) and writes the report ({@link ReplayReport}). Progress and problems go to
+ * with the gateway's diff engine under the {@code --header}, {@code --ignore} and {@code --array} rules
+ * ({@link DiffComparison}) and writes the report ({@link ReplayReport}). Progress and problems go to
  * standard error, the summary to standard output.
  */
 public final class ReplayCommand {
@@ -28,17 +29,12 @@ public final class ReplayCommand {
     private ReplayCommand() {
     }
 
-    /** As {@link #run(String[], PrintStream, PrintStream, ResponseComparison)} with {@link SimpleComparison}. */
-    public static int run(String[] args, PrintStream out, PrintStream err) {
-        return run(args, out, err, new SimpleComparison());
-    }
-
     /**
      * @param args the arguments after {@code replay}
-     * @return the exit status: 0 when the replay ran (whatever it found), 2 on bad arguments, 1 when it
-     *     could not run
+     * @return the exit status: 0 when the replay ran (whatever it found), 2 on bad arguments (a bad
+     *     comparison rule included), 1 when it could not run
      */
-    public static int run(String[] args, PrintStream out, PrintStream err, ResponseComparison comparison) {
+    public static int run(String[] args, PrintStream out, PrintStream err) {
         if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
             out.println(ReplayOptions.USAGE);
             return 0;
@@ -52,7 +48,7 @@ public final class ReplayCommand {
             return 2;
         }
         try {
-            return replay(o, out, err, comparison);
+            return replay(o, out, err, new DiffComparison(o.rules()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             err.println("replay: interrupted");

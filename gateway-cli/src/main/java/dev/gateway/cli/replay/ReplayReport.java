@@ -1,9 +1,11 @@
 package dev.gateway.cli.replay;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gateway.cli.replay.CredentialsHook.Key;
@@ -22,9 +24,11 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -38,9 +42,16 @@ final class ReplayReport {
     static final int SAMPLES = 20;
     private static final int VALUE_CHARS = 1_000;
     private static final int SAMPLES_SHOWN = 10;
+    /** Differences of one exchange shown in report.md. */
+    private static final int DIFFERENCES_SHOWN = 10;
+    /** Characters of one operation's JSON text shown in report.md. */
+    private static final int OPERATION_CHARS = 400;
     private static final int SKIPPED_SHOWN = 100;
     private static final String NO_ROUTE = "(no route)";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Reads a difference's values back as the engine parsed them: decimals exact. */
+    private static final ObjectMapper VALUES = JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
 
     private final ReplayOptions options;
     private final CaptureFile capture;
@@ -104,17 +115,19 @@ final class ReplayReport {
         } else {
             different++;
             route[1]++;
+            Set<List<String>> fields = new HashSet<>();
             for (Difference d : r.differences) {
-                paths.merge(List.of(d.kind().label(), d.path()), 1L, Long::sum);
+                fields.add(List.of(d.kind().label(), d.field()));
             }
+            fields.forEach(f -> paths.merge(f, 1L, Long::sum)); // a record counts once per field
             if (keeps(samples, r.order)) {
                 ObjectNode s = exchange(r);
                 s.put("aStatus", r.a.response().status());
                 s.put("bStatus", r.b.response().status());
+                s.put("differenceCount", r.differences.size());
                 ArrayNode ds = s.putArray("differences");
                 for (Difference d : r.differences) {
-                    ds.addObject().put("kind", d.kind().label()).put("path", d.path()).put("a", cap(d.a()))
-                            .put("b", cap(d.b()));
+                    ds.add(operation(d));
                 }
                 keep(samples, r.order, s);
             }
@@ -155,6 +168,9 @@ final class ReplayReport {
         settings.put("concurrency", options.concurrency());
         settings.put("timeoutMillis", options.timeout().toMillis());
         settings.put("credentialsHook", options.credentialsHook() != null); // the command may hold a secret
+        options.headers().forEach(settings.putArray("headers")::add);
+        options.ignore().forEach(settings.putArray("ignore")::add);
+        options.arrays().forEach(settings.putObject("arrays")::put);
         o.put("started", started.toString());
         o.put("durationSeconds", seconds(durationNanos));
         o.put("captureSpanSeconds", seconds(capture.spanNanos()));
@@ -239,9 +255,11 @@ final class ReplayReport {
         if (top.isEmpty()) {
             md.append("None: every answered record got the same answer from A and B.\n");
         } else {
+            md.append("Array indices are shown as `*`; a record counts once per path, however many elements differ "
+                    + "in it. A body path here (but `\"\"`) is also an `--ignore` pattern that silences it.\n\n");
             md.append("| kind | path | records |\n|---|---|---:|\n");
-            top.stream().limit(20).forEach(e -> md.append("| ").append(e.getKey().get(0)).append(" | `")
-                    .append(e.getKey().get(1)).append("` | ").append(e.getValue()).append(" |\n"));
+            top.stream().limit(20).forEach(e -> md.append("| ").append(e.getKey().get(0)).append(" | ")
+                    .append(pointer(e.getKey().get(1))).append(" | ").append(e.getValue()).append(" |\n"));
         }
         if (errors > 0) {
             md.append("\n## Errors\n\n| target | error | records |\n|---|---|---:|\n");
@@ -265,14 +283,22 @@ final class ReplayReport {
         if (!samples.isEmpty()) {
             int shown = Math.min(SAMPLES_SHOWN, samples.size());
             md.append("\n## Differing exchanges (the first ").append(shown).append("; report.json has ")
-                    .append(samples.size()).append(")\n\n");
+                    .append(samples.size()).append(")\n\nEach difference is the RFC 6902 operation that turns A's "
+                    + "answer into B's (`was`: A's value); `/status` and `/headers/NAME` address the answer, other "
+                    + "paths its body.\n\n");
             for (JsonNode s : samples.values().stream().limit(shown).toList()) {
                 md.append("- `").append(s.get("method").textValue()).append(' ')
                         .append(s.get("target").textValue()).append("` (request ").append(s.get("requestId").textValue())
                         .append(", caller ").append(s.get("caller").textValue()).append(")\n");
-                s.get("differences").forEach(d -> md.append("  - ").append(d.get("kind").textValue()).append(" `")
-                        .append(d.get("path").textValue()).append("`: A ").append(code(d.get("a").textValue()))
-                        .append(", B ").append(code(d.get("b").textValue())).append('\n'));
+                JsonNode ds = s.get("differences");
+                for (int i = 0; i < Math.min(DIFFERENCES_SHOWN, ds.size()); i++) {
+                    ObjectNode op = ds.get(i).deepCopy();
+                    String kind = op.remove("kind").textValue();
+                    md.append("  - ").append(kind).append(' ').append(code(op)).append('\n');
+                }
+                if (ds.size() > DIFFERENCES_SHOWN) {
+                    md.append("  - and ").append(ds.size() - DIFFERENCES_SHOWN).append(" more (report.json)\n");
+                }
             }
         }
         return md.toString();
@@ -368,8 +394,52 @@ final class ReplayReport {
         return s.replace("|", "\\|").replace('\n', ' ');
     }
 
-    private static String code(String s) {
-        String v = cap(s, 160).replace('\n', ' ').replace("|", "\\|");
+    /**
+     * A difference as its RFC 6902 operation, with the report's {@code kind} first: {@code kind}, {@code op},
+     * {@code path}, {@code value} (B's; not for a remove), {@code was} (A's; not for an add). A value whose
+     * JSON text is longer than {@link #VALUE_CHARS} is written as the beginning of that text, a string, with
+     * {@code valueCut} or {@code wasCut} set to {@code true}.
+     */
+    private static ObjectNode operation(Difference d) {
+        ObjectNode op = JSON.createObjectNode();
+        op.put("kind", d.kind().label());
+        op.put("op", d.op());
+        op.put("path", d.path());
+        if (d.b() != null) {
+            value(op, "value", d.b());
+        }
+        if (d.a() != null) {
+            value(op, "was", d.a());
+        }
+        return op;
+    }
+
+    private static void value(ObjectNode op, String name, String json) {
+        if (json.length() <= VALUE_CHARS) {
+            try {
+                op.set(name, VALUES.readTree(json));
+            } catch (IOException e) {
+                op.put(name, json); // not JSON text: as it is
+            }
+        } else {
+            op.put(name, cap(json));
+            op.put(name + "Cut", true);
+        }
+    }
+
+    /** A pointer as Markdown code; the empty one (the whole body) as {@code ""}. */
+    private static String pointer(String path) {
+        return path.isEmpty() ? "`\"\"` (the whole body)" : code(path, 200);
+    }
+
+    /** A JSON value as Markdown code in a list item (outside a table, so {@code |} stays as it is). */
+    private static String code(JsonNode node) {
+        return "`` " + cap(node.toString(), OPERATION_CHARS) + " ``"; // compact JSON text has no line break
+    }
+
+    /** Text as Markdown code in a table cell. */
+    private static String code(String s, int max) {
+        String v = cap(s, max).replace('\n', ' ').replace("|", "\\|");
         return v.isEmpty() ? "(empty)" : "`` " + v + " ``";
     }
 

@@ -3,9 +3,10 @@
  * side by side, at the capture's pace and in each caller's order, and reports where their answers differ.
  * {@code ReplayCommand} (the subcommand), {@code Replayer} (the schedule), {@code TargetClient} (the JDK's
  * HTTP client), {@code CredentialsHook} (each caller's headers per target), {@code ResponseComparison}
- * (the seam a diff engine plugs into; {@code SimpleComparison} by default) and {@code ReplayReport}.
+ * (how two answers are compared) with {@code DiffComparison} (gateway-core's {@code diff} engine, the one
+ * the gateway's shadow traffic goes through) and {@code ReplayReport}.
  *
- * <p>Uses gateway-core's {@code capture} and {@code config.Units}, Jackson and the JDK; runs no gateway
- * and no Netty. {@code docs/ops/capture-and-replay.md} is the operator's guide.
+ * <p>Uses gateway-core's {@code capture}, {@code diff} and {@code config.Units}, Jackson and the JDK; runs
+ * no gateway and no Netty. {@code docs/ops/capture-and-replay.md} is the operator's guide.
  */
 package dev.gateway.cli.replay;

@@ -24,6 +24,9 @@ class ReplayCommandTest {
             assertEquals(0, run.status());
             assertTrue(run.out().startsWith("usage: java -jar gateway.jar replay --capture FILE --a URL --b URL"),
                     run.out());
+            for (String rule : List.of("--header NAME", "--ignore PATTERN", "--array PATTERN=MODE")) {
+                assertTrue(run.out().contains("\n  " + rule + " "), rule + " explained:\n" + run.out());
+            }
             assertEquals("", run.err());
         }
     }
@@ -42,6 +45,15 @@ class ReplayCommandTest {
             {"--capture", "c.jsonl", "--a", "http://127.0.0.1:1", "--b", "http://127.0.0.1:2", "--concurrency", "0"},
             {"--capture", "c.jsonl", "--a", "http://127.0.0.1:1", "--b", "http://127.0.0.1:2", "--timeout", "10 parsecs"},
             {"--capture", "c.jsonl", "--a", "http://127.0.0.1:1", "--b", "http://127.0.0.1:2", "--bogus"},
+            {"--capture", "c.jsonl", "--a", "http://127.0.0.1:1", "--b", "http://127.0.0.1:2", "--header", "x api key"},
+            {"--capture", "c.jsonl", "--a", "http://127.0.0.1:1", "--b", "http://127.0.0.1:2", "--ignore", "traceId"},
+            {"--capture", "c.jsonl", "--a", "http://127.0.0.1:1", "--b", "http://127.0.0.1:2", "--ignore", "/a/~2"},
+            {"--capture", "c.jsonl", "--a", "http://127.0.0.1:1", "--b", "http://127.0.0.1:2", "--array", "/items"},
+            {"--capture", "c.jsonl", "--a", "http://127.0.0.1:1", "--b", "http://127.0.0.1:2", "--array", "items=set"},
+            {"--capture", "c.jsonl", "--a", "http://127.0.0.1:1", "--b", "http://127.0.0.1:2", "--array", "/items=key:"},
+            {"--capture", "c.jsonl", "--a", "http://127.0.0.1:1", "--b", "http://127.0.0.1:2", "--array", "/items=set",
+                "--array", "/items=ordered"},
+            {"--capture", "c.jsonl", "--a", "http://127.0.0.1:1", "--b", "http://127.0.0.1:2", "--array"},
         };
         String[] problems = {
             "--capture FILE is required",
@@ -55,6 +67,14 @@ class ReplayCommandTest {
             "--concurrency: expected a whole number of at least 1, got '0'",
             "--timeout: expected a duration",
             "unknown argument '--bogus'",
+            "--header 'x api key': a header name is a non-empty token (RFC 9110 §5.1)",
+            "--ignore 'traceId': a pattern is a JSON pointer and starts with '/'",
+            "--ignore '/a/~2': '~' must be followed by 0 or 1 (RFC 6901)",
+            "--array '/items': expected PATTERN=MODE, such as /items=key:id, where MODE is ordered, set or key:FIELD",
+            "--array 'items=set': pattern 'items': a pattern is a JSON pointer and starts with '/'",
+            "--array '/items=key:': mode 'key:': 'key:' needs a member name, as in key:id",
+            "--array '/items=ordered': the pattern '/items' already has a mode ('set')",
+            "--array needs a value",
         };
         for (int i = 0; i < cases.length; i++) {
             Captures.Run run = Captures.replay(cases[i]);
@@ -87,6 +107,7 @@ class ReplayCommandTest {
         assertEquals(0, usage.exitValue());
         String usageText = output(usage);
         assertTrue(usageText.contains("java -jar gateway.jar replay --capture FILE"), usageText);
+        assertTrue(usageText.contains("[--array PATTERN=MODE]"), usageText);
     }
 
     /** {@code dev.gateway.cli.Main} in a JVM of its own, on this test's class path; waited for. */

@@ -8,6 +8,7 @@ import dev.gateway.cli.replay.ResponseComparison.Difference;
 import dev.gateway.cli.replay.ResponseComparison.Kind;
 import dev.gateway.cli.replay.ResponseComparison.Response;
 import dev.gateway.core.capture.CaptureRecord;
+import dev.gateway.core.diff.DiffRules;
 import java.net.ServerSocket;
 import java.net.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
@@ -74,21 +75,24 @@ class ReplayReportTest {
                     trades.get("different").intValue(), trades.get("errors").intValue()));
             assertEquals(2, r.get("routes").get(0).get("different").intValue());
 
-            assertEquals(List.of("body  2", "status  2"), paths(r.get("differences")));
+            assertEquals(List.of("body /price 2", "status /status 2"), paths(r.get("differences")));
             JsonNode sample = r.get("samples").get(0);
             assertEquals("/v1/trades/1", sample.get("target").textValue());
             assertEquals("j:alice", sample.get("caller").textValue());
-            JsonNode d = sample.get("differences").get(0);
-            assertEquals("body", d.get("kind").textValue());
-            assertEquals("", d.get("path").textValue());
-            assertTrue(d.get("a").textValue().contains("\"price\":10") && d.get("b").textValue().contains("\"price\": 11"),
-                    d.toString());
+            assertEquals(1, sample.get("differenceCount").intValue());
+            assertEquals(Captures.JSON.readTree("[{\"kind\":\"body\",\"op\":\"replace\",\"path\":\"/price\","
+                    + "\"value\":11,\"was\":10}]"), sample.get("differences"));
+            JsonNode status = r.get("samples").get(2);
+            assertEquals("/v1/status", status.get("target").textValue());
+            assertEquals(Captures.JSON.readTree("[{\"kind\":\"status\",\"op\":\"replace\",\"path\":\"/status\","
+                    + "\"value\":503,\"was\":200}]"), status.get("differences"));
             assertEquals(6, r.get("latency").get("a").get("answered").intValue());
 
             String md = Files.readString(report.resolve("report.md"));
             assertTrue(md.contains("| different | 4 |"), md);
             assertTrue(md.contains("## Top differing paths"), md);
-            assertTrue(md.contains("| body | `` | 2 |") && md.contains("| status | `` | 2 |"), md);
+            assertTrue(md.contains("| body | `` /price `` | 2 |") && md.contains("| status | `` /status `` | 2 |"), md);
+            assertTrue(md.contains("  - body `` {\"op\":\"replace\",\"path\":\"/price\",\"value\":11,\"was\":10} ``"), md);
             assertTrue(md.contains("| 7 | not JSON"), md);
         }
     }
@@ -125,21 +129,31 @@ class ReplayReportTest {
         }
     }
 
+    /** The comparison is the gateway's diff engine, A the reference and B the candidate. */
     @Test
-    void theSimpleComparisonLooksAtStatusContentTypeAndBody() {
-        SimpleComparison c = new SimpleComparison();
+    void theComparisonReportsTheEnginesOperationsWithValuesAsJsonText() {
+        DiffComparison c = new DiffComparison(DiffRules.of(List.of("content-type"), List.of(), Map.of()));
         CaptureRecord request = Captures.get(0, "j:alice", "jwt", "/x", "/x");
-        Response json = response(200, "application/json", "{\"a\":1,\"b\":[1,2]}");
-        assertEquals(List.of(), c.compare(request, json, response(200, "application/json", "{ \"b\": [1, 2], \"a\": 1 }")));
-        assertEquals(List.of(new Difference(Kind.BODY, "", "{\"a\":1,\"b\":[1,2]}", "{\"a\":1,\"b\":[2,1]}")),
-                c.compare(request, json, response(200, "application/json", "{\"a\":1,\"b\":[2,1]}")));
-        assertEquals(List.of(new Difference(Kind.STATUS, "", "200", "500"),
-                new Difference(Kind.HEADER, "/content-type", "application/json", "text/plain"),
-                new Difference(Kind.BODY, "", "{\"a\":1,\"b\":[1,2]}", "oops")),
+        Response json = response(200, "application/json", "{\"a\":1,\"b\":[1,2],\"c\":{\"d\":\"x\"}}");
+        assertEquals(List.of(), c.compare(request, json,
+                response(200, "application/json", "{ \"c\": {\"d\": \"x\"}, \"b\": [1, 2.0], \"a\": 1 }")));
+        assertEquals(List.of(new Difference(Kind.BODY, "replace", "/c/d", "/c/d", "\"x\"", "{\"e\":[true]}"),
+                new Difference(Kind.BODY, "add", "/f", "/f", null, "null")),
+                c.compare(request, json, response(200, "application/json",
+                        "{\"a\":1,\"b\":[1,2],\"c\":{\"d\":{\"e\":[true]}},\"f\":null}")));
+        assertEquals(List.of(new Difference(Kind.BODY, "remove", "/b/1", "/b/*", "2", null)),
+                c.compare(request, json, response(200, "application/json", "{\"a\":1,\"b\":[1],\"c\":{\"d\":\"x\"}}")));
+        assertEquals(List.of(new Difference(Kind.STATUS, "replace", "/status", "/status", "200", "500"),
+                new Difference(Kind.HEADER, "replace", "/headers/content-type", "/headers/content-type",
+                        "\"application/json\"", "\"text/plain\""),
+                new Difference(Kind.BODY, "replace", "", "", "\"{\\\"a\\\":1,\\\"b\\\":[1,2],\\\"c\\\":{\\\"d\\\":\\\"x\\\"}}\"",
+                        "\"oops\"")),
                 c.compare(request, json, response(500, "text/plain", "oops")));
         // not JSON: bytes decide
         assertEquals(1, c.compare(request, response(200, "text/plain", "a b"), response(200, "text/plain", "a  b")).size());
         assertEquals(List.of(), c.compare(request, response(204, "", ""), response(204, "", "")));
+        assertEquals(List.of(new Difference(Kind.HEADER, "remove", "/headers/content-type", "/headers/content-type",
+                "\"text/plain\"", null)), c.compare(request, response(204, "text/plain", ""), response(204, "", "")));
     }
 
     private static Response response(int status, String type, String body) {

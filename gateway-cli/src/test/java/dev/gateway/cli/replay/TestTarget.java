@@ -44,8 +44,12 @@ final class TestTarget implements AutoCloseable {
         }
     }
 
-    /** What to answer, after how long. */
-    record Reply(int status, String contentType, String body, long delayMillis) {
+    /** What to answer, after how long, with what other response headers. */
+    record Reply(int status, String contentType, String body, long delayMillis, Map<String, String> headers) {
+        Reply(int status, String contentType, String body, long delayMillis) {
+            this(status, contentType, body, delayMillis, Map.of());
+        }
+
         static Reply json(String body) {
             return new Reply(200, "application/json", body, 0);
         }
@@ -100,6 +104,7 @@ final class TestTarget implements AutoCloseable {
             inFlight.decrementAndGet(); // before the answer leaves: the client cannot have seen it yet
             seen.add(new Seen(request.method(), request.target(), headers, body, start, System.nanoTime()));
             ex.getResponseHeaders().set("Content-Type", reply.contentType());
+            reply.headers().forEach(ex.getResponseHeaders()::set);
             ex.sendResponseHeaders(reply.status(), out.length == 0 ? -1 : out.length);
             if (out.length > 0) {
                 ex.getResponseBody().write(out);
