@@ -104,7 +104,7 @@ public final class Main {
         Signal.handle(new Signal("TERM"), s -> signalled.countDown());
         Signal.handle(new Signal("INT"), s -> signalled.countDown());
         DemoGateway gateway = DemoGateway.start(config); // with the demo services when an endpoint is 'demo'
-        ConfigWatcher watcher = file != null && config.migration().watchConfig() ? watch(gateway, file, log) : null;
+        ConfigWatcher watcher = reloads(gateway, file, config.migration().watchConfig(), log);
         gateway.warmUp(); // /readyz says 503 until it is over
         signalled.await();
         if (watcher != null) {
@@ -124,27 +124,38 @@ public final class Main {
     }
 
     /**
-     * Reloads on a change of the file and on SIGHUP ({@link Gateway#reload}): the split and shadow of
-     * routes change; a bad file is refused and the running configuration stays.
+     * Reloads the file on SIGHUP and {@code POST /admin/reload} ({@link Gateway#reload}), and on every change
+     * of it when {@code migration.watchConfig} is on: routes' split and shadow change; a bad file is refused
+     * and the running configuration stays. Without a file, SIGHUP is logged and ignored (it must not stop
+     * the process the way the JVM's default would).
+     *
+     * @return the watcher, or {@code null} when the file is not watched
      */
-    private static ConfigWatcher watch(DemoGateway gateway, Path file, Logger log) {
-        gateway.gateway().reloadFrom(() -> gateway.resolved(GatewayConfig.load(file)));
-        try {
-            ConfigWatcher watcher = ConfigWatcher.start(file, why -> gateway.gateway().reload(why));
-            Signal.handle(new Signal("HUP"), s -> watcher.trigger("SIGHUP"));
-            log.info("watching {} for changes (and SIGHUP): routes' split and shadow are reloaded", file);
-            return watcher;
-        } catch (IOException e) {
-            log.warn("cannot watch {} ({}); SIGHUP and POST /admin/reload still reload it", file, e.toString());
-            Signal.handle(new Signal("HUP"), s -> new Thread(() -> {
-                try {
-                    gateway.gateway().reload("SIGHUP");
-                } catch (RuntimeException refused) {
-                    // logged and counted by the reload; the running configuration stays
-                }
-            }, "gateway-reload").start());
+    private static ConfigWatcher reloads(DemoGateway gateway, Path file, boolean watch, Logger log) {
+        if (file == null) {
+            Signal.handle(new Signal("HUP"), s -> log.warn("SIGHUP: started without --config, nothing to reload"));
             return null;
         }
+        gateway.gateway().reloadFrom(() -> gateway.resolved(GatewayConfig.load(file)));
+        Runnable onHangUp = () -> new Thread(() -> {
+            try {
+                gateway.gateway().reload("SIGHUP");
+            } catch (RuntimeException refused) {
+                // logged and counted by the reload; the running configuration stays
+            }
+        }, "gateway-reload").start();
+        if (watch) {
+            try {
+                ConfigWatcher watcher = ConfigWatcher.start(file, why -> gateway.gateway().reload(why));
+                Signal.handle(new Signal("HUP"), s -> watcher.trigger("SIGHUP"));
+                log.info("watching {} for changes (and SIGHUP): routes' split and shadow are reloaded", file);
+                return watcher;
+            } catch (IOException e) {
+                log.warn("cannot watch {} ({}); SIGHUP and POST /admin/reload still reload it", file, e.toString());
+            }
+        }
+        Signal.handle(new Signal("HUP"), s -> onHangUp.run());
+        return null;
     }
 
     private static void runDemo(String[] args) throws InterruptedException {

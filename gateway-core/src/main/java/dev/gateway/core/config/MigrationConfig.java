@@ -70,9 +70,9 @@ public record MigrationConfig(String overrideScope, Map<String, byte[]> adminTok
      * @param basisPoints share of requests copied, in basis points
      * @param writes whether POST, PUT, PATCH and DELETE are copied too
      * @param maxBodyBytes larger request bodies are not copied
-     * @param maxInFlight copies in flight per gateway
+     * @param maxInFlight copies in flight per route and replica
      * @param timeout how long a copy's answer is awaited
-     * @param baselineBasisPoints share of copies also sent again to the route's own stack (noise)
+     * @param baselineBasisPoints share of copies also sent again to the stack that answered the caller (noise)
      * @param headers response header names compared, lower case
      * @param ignore body path patterns never reported
      * @param arrays pointer pattern to array mode ({@code ordered}, {@code set}, {@code key:FIELD})

@@ -27,6 +27,9 @@ public final class MigrationMetrics {
     private final Counter reloads;
 
     private final CollectorRegistry registry;
+    /** Every outcome of a shadow copy, the {@code outcome} label of {@code gateway_shadow_requests_total}. */
+    private static final String[] SHADOW_OUTCOMES = {"answered", "failed", "timeout", "abandoned", "skipped_full",
+        "skipped_body_too_large", "skipped_write", "skipped_no_endpoint"};
 
     MigrationMetrics(CollectorRegistry registry) {
         this.registry = registry;
@@ -64,6 +67,8 @@ public final class MigrationMetrics {
         reloads = Counter.build("gateway_config_reloads_total",
                 "Configuration reloads (file change, SIGHUP, admin), applied or refused.")
                 .labelNames("result").register(registry);
+        reloads.labels("applied");
+        reloads.labels("refused");
     }
 
     /**
@@ -91,9 +96,36 @@ public final class MigrationMetrics {
         return splitRequests.labels(prefix, side);
     }
 
-    /** @param ratio 0 to 1 */
-    public void canaryWeight(String prefix, double ratio) {
+    /**
+     * A split route's series, made when it gets its split so they are served (at 0) before anything
+     * happens: the weight, and the SLO guard's gauge and trips.
+     *
+     * @param ratio the canary weight, 0 to 1
+     */
+    public void split(String prefix, double ratio) {
         canaryWeight.labels(prefix).set(ratio);
+        guardTrips.labels(prefix);
+        guardTripped.labels(prefix);
+    }
+
+    /** A route that has no split (any more): its weight is no longer served. */
+    public void noSplit(String prefix) {
+        canaryWeight.remove(prefix);
+    }
+
+    /** A shadowed route's series, made when it gets its shadow so they are served (at 0) before any copy. */
+    public void shadow(String prefix) {
+        for (String outcome : SHADOW_OUTCOMES) {
+            shadowRequests.labels(prefix, outcome);
+        }
+        for (String kind : new String[] {"candidate", "baseline"}) {
+            for (String result : new String[] {"same", "different", "not_compared"}) {
+                comparisons.labels(prefix, kind, result);
+            }
+        }
+        for (String kind : new String[] {"status", "header", "body"}) {
+            differences.labels(prefix, kind);
+        }
     }
 
     /** @param result {@code honoured} or {@code ignored} */

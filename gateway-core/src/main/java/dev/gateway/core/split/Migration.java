@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.logging.log4j.LogManager;
@@ -173,10 +174,12 @@ public final class Migration {
                 r = next.route(i);
                 LOG.warn("reload: route {} stays at canary weight 0, held by the SLO guard until resumed", r.prefix());
             }
-            String before = describe(now.get(i));
-            String after = describe(r);
-            if (!before.equals(after)) {
-                changed.add(r.prefix() + " " + before + " -> " + after);
+            RouteMigration was = now.get(i);
+            boolean same = Objects.equals(was.shadow(), r.shadow()) && (was.split() == null ? r.split() == null
+                    : r.split() != null && was.split().stable() == r.split().stable()
+                    && was.split().canaryBasisPoints() == r.split().canaryBasisPoints());
+            if (!same) { // every shadow setting counts (rules, caps, timeout), not only what the words show
+                changed.add(r.prefix() + " " + describe(was) + " -> " + describe(r));
             }
         }
         return commit(next, changed, "reload", who, "reload");
@@ -233,8 +236,7 @@ public final class Migration {
     private static String describe(RouteMigration r) {
         return (r.split() == null ? "no split" : "split " + r.split().stable().name() + " canaryWeight "
                 + r.split().canaryBasisPoints() / 100.0)
-                + (r.shadow() == null ? ", no shadow" : ", shadow " + r.shadowTarget().name() + " "
-                + r.shadow().basisPoints() / 100.0 + " % writes " + r.shadow().writes());
+                + (r.shadow() == null ? ", no shadow" : ", shadow " + r.shadowTarget().name() + " " + r.shadow());
     }
 
     /** The routes a change applies to: one by prefix, or all that have a split (or a shadow). */
@@ -275,7 +277,12 @@ public final class Migration {
         plan = next; // the one volatile write every request after it reads
         for (RouteMigration r : next.routes()) {
             if (r.split() != null) {
-                metrics.canaryWeight(r.prefix(), r.split().canaryBasisPoints() / (double) CallerBuckets.BUCKETS);
+                metrics.split(r.prefix(), r.split().canaryBasisPoints() / (double) CallerBuckets.BUCKETS);
+            } else {
+                metrics.noSplit(r.prefix());
+            }
+            if (r.shadow() != null) {
+                metrics.shadow(r.prefix());
             }
         }
     }
