@@ -53,6 +53,13 @@ class MetricsTest {
                 + "upstreams:\n"
                 + "  trade: {endpoints: [" + upstream.endpoint() + "]}\n"
                 + "  task: {endpoints: [" + upstream.endpoint() + "], retries: {maxRetries: 0}}\n"
+                + "  legacy: {endpoints: [" + upstream.endpoint() + "], forwardCredentials: true}\n"
+                // A split everyone is on the canary side of, and a shadow that copies nothing: the migration
+                // series are served from the start, as the ops kit's queries expect.
+                + "routes:\n"
+                + "  - {prefix: /v1/trades, upstream: trade, totalTimeout: 5s, split: {stable: legacy, canaryWeight: 100},"
+                + " shadow: {target: legacy, percent: 0}}\n"
+                + "  - {prefix: /v1/tasks, upstream: task}\n"
                 + "operations: {getTask: {responseValidation: log}}\n");
         tradeBodyBytes += expect(200, send("GET " + TRADE, KEY, ""));
         tradeBodyBytes += expect(200, send("GET " + TRADE, KEY, ""));

@@ -163,6 +163,39 @@ class ShadowTest {
         }
     }
 
+    /**
+     * A copied write whose client leaves half-way through its body: the copy holds half a body (retained
+     * duplicates of the primary's buffers) and is given up with the exchange; every buffer goes back (the
+     * leak detector is paranoid in these tests).
+     */
+    @Test
+    void aCopyOfABodyTheClientAbandonsIsGivenUpAndReleased() throws Exception {
+        // An upload streams its body through (a JSON body would be held until whole, and never copied in part).
+        gateway = TestGateway.start("upstreams:\n"
+                + "  trade: {endpoints: [" + primary.endpoint() + "]}\n"
+                + "  task: {endpoints: [" + primary.endpoint() + "]}\n"
+                + "  legacy: {endpoints: [" + shadow.endpoint() + "], forwardCredentials: true}\n"
+                + "routes:\n"
+                + "  - {prefix: /v1/trades, upstream: trade}\n"
+                + "  - {prefix: /v1/tasks, upstream: task, shadow: {target: legacy, percent: 100, writes: true,"
+                + " baselinePercent: 0}}\n");
+        String head = "PUT /v1/tasks/tsk_00000000000000000001/artifacts/report.bin HTTP/1.1\r\nHost: x\r\n"
+                + "X-API-Key: it-key\r\nContent-Type: application/octet-stream\r\nContent-Length: 4000\r\n\r\n";
+        try (RawHttp raw = new RawHttp(gateway.gateway().port())) {
+            raw.send(head + "x".repeat(1500));
+            Poll.until(Duration.ofSeconds(10), "the exchange under way", () -> gateway.gateway().inFlight() == 1);
+        } // the client leaves with 2,500 bytes of its body unsent
+        Poll.until(Duration.ofSeconds(10), "the copy given up", () -> metric("gateway_shadow_requests_total",
+                "prefix", "/v1/tasks", "outcome", "abandoned") == 1);
+        Poll.until(Duration.ofSeconds(10), "the exchange over", () -> gateway.gateway().inFlight() == 0);
+        assertEquals(1, metric("gateway_shadow_comparisons_total", "prefix", "/v1/tasks", "kind", "candidate",
+                "result", "not_compared"), "the session ends once, whoever reports last");
+        // The gateway goes on serving, copies included.
+        assertEquals(200, get("/v1/tasks/tsk_00000000000000000001").statusCode());
+        Poll.until(Duration.ofSeconds(10), "the next copy answered", () -> metric("gateway_shadow_requests_total",
+                "prefix", "/v1/tasks", "outcome", "answered") == 1);
+    }
+
     @Test
     void writesAreNotCopiedUnlessTheRouteSaysSo() throws Exception {
         start(shadow.endpoint(), "");

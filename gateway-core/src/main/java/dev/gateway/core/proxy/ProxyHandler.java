@@ -141,7 +141,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * Starts the copies of an admitted request: to the shadow target and, sampled, a second time to the
-     * primary's own stack (noise). Each gets its own head, rewritten for where it goes and marked.
+     * stack that answers the caller (noise). Each gets its own head, rewritten for where it goes and marked.
      *
      * @return the session, or {@code null} when the target has no usable endpoint (counted)
      */

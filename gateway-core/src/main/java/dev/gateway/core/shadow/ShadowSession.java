@@ -23,6 +23,7 @@ public final class ShadowSession implements ShadowCall.Done {
     private int open;
     private boolean primaryEnded;
     private boolean primaryAnswered;
+    private boolean finished;
 
     /**
      * @param candidate makes the copy to the shadow target, given who it reports to
@@ -105,9 +106,10 @@ public final class ShadowSession implements ShadowCall.Done {
     }
 
     private void compareWhenDone() {
-        if (!primaryEnded || open > 0) {
+        if (!primaryEnded || open > 0 || finished) {
             return;
         }
+        finished = true; // (giving up the copies reports back here before primaryEnded returns)
         owner.finished(request, primaryAnswered && candidateAnswer != null ? primary.observed() : null,
                 candidateAnswer == null ? null : candidateAnswer.observed(),
                 baselineAnswer == null ? null : baselineAnswer.observed());
