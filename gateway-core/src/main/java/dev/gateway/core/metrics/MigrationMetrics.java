@@ -69,6 +69,10 @@ public final class MigrationMetrics {
                 .labelNames("result").register(registry);
         reloads.labels("applied");
         reloads.labels("refused");
+        for (String[] change : new String[][] {{"admin", "weight"}, {"admin", "shadow"}, {"admin", "resume"},
+            {"reload", "reload"}, {"slo_guard", "hold"}}) {
+            changes.labels(change); // served at 0 from the start
+        }
     }
 
     /**
