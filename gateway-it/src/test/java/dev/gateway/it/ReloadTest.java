@@ -82,9 +82,7 @@ class ReloadTest {
     }
 
     private double reloads(String result) {
-        Double v = gateway.gateway().metrics().registry().getSampleValue("gateway_config_reloads_total",
-                new String[] {"result"}, new String[] {result});
-        return v == null ? 0 : v;
+        return Samples.of(gateway, "gateway_config_reloads_total", "result", result);
     }
 
     @Test

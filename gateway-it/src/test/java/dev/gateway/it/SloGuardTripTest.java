@@ -276,13 +276,6 @@ class SloGuardTripTest {
     }
 
     private double metric(String name, String... labels) {
-        String[] names = new String[labels.length / 2];
-        String[] values = new String[labels.length / 2];
-        for (int i = 0; i < names.length; i++) {
-            names[i] = labels[2 * i];
-            values[i] = labels[2 * i + 1];
-        }
-        Double v = gateway.gateway().metrics().registry().getSampleValue(name, names, values);
-        return v == null ? 0 : v;
+        return Samples.of(gateway, name, labels);
     }
 }
