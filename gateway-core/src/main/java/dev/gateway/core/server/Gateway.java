@@ -150,7 +150,8 @@ public final class Gateway implements AutoCloseable {
             this.adminLoop = transport.newGroup(1, new DefaultThreadFactory("gateway-admin", true));
             this.pools = new UpstreamPools(io, transport, alloc, upstreams, config.client().maxHeaderBytes());
             this.shadowing = new Shadowing(upstreams, io, transport, alloc, config.client().maxHeaderBytes(),
-                    config.routes().size(), metrics.migration(), config.migration().diffLog());
+                    config.routes().stream().map(RouteConfig::prefix).toList(), metrics.migration(),
+                    config.migration().diffLog());
             if (!warmUpCopy) { // its endpoints count as healthy until a check says otherwise: none will
                 this.health = new HealthProbe(adminLoop.next(), transport, alloc, upstreams);
             }

@@ -15,6 +15,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.prometheus.client.Counter;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,19 +44,28 @@ public final class Shadowing implements AutoCloseable {
 
     private final UpstreamPools pools;
     private final AtomicInteger[] inFlight;
+    /** Per route: requests sampled but not copied, as a write [0], for their body [1], for the cap [2]. */
+    private final Counter.Child[][] skipped;
     private final MigrationMetrics metrics;
     private final Comparisons comparisons;
 
     /**
      * @param upstreams every upstream (a shadow or baseline copy may go to any)
-     * @param routes how many {@code routes} items there are
+     * @param prefixes the {@code routes} items' prefixes, in order
      */
     public Shadowing(List<Upstream> upstreams, EventLoopGroup io, Transport transport, ByteBufAllocator alloc,
-            int maxResponseHeaderBytes, int routes, MigrationMetrics metrics, MigrationConfig.JournalConfig diffLog) {
+            int maxResponseHeaderBytes, List<String> prefixes, MigrationMetrics metrics,
+            MigrationConfig.JournalConfig diffLog) {
         this.pools = new UpstreamPools(io, transport, alloc, upstreams, maxResponseHeaderBytes);
+        int routes = prefixes.size();
         this.inFlight = new AtomicInteger[routes];
+        this.skipped = new Counter.Child[routes][];
         for (int i = 0; i < routes; i++) {
             inFlight[i] = new AtomicInteger();
+            String p = prefixes.get(i);
+            // Resolved once: a sampled request that is not copied is counted without a label lookup.
+            skipped[i] = new Counter.Child[] {metrics.shadowRequests(p, "skipped_write"),
+                metrics.shadowRequests(p, "skipped_body_too_large"), metrics.shadowRequests(p, "skipped_full")};
         }
         this.metrics = metrics;
         this.comparisons = new Comparisons(metrics, diffLog);
@@ -80,17 +90,17 @@ public final class Shadowing implements AutoCloseable {
             return false;
         }
         if (!c.writes() && !read(method)) {
-            metrics.shadowRequests(m.prefix(), "skipped_write").inc();
+            skipped[route][0].inc();
             return false;
         }
         if (contentLength == -1 || contentLength > c.maxBodyBytes()) {
-            metrics.shadowRequests(m.prefix(), "skipped_body_too_large").inc();
+            skipped[route][1].inc();
             return false;
         }
         AtomicInteger n = inFlight[route];
         for (int now = n.get(); ; now = n.get()) {
             if (now >= c.maxInFlight()) {
-                metrics.shadowRequests(m.prefix(), "skipped_full").inc();
+                skipped[route][2].inc();
                 return false;
             }
             if (n.compareAndSet(now, now + 1)) {
