@@ -79,10 +79,20 @@ final class GatewayProcess implements AutoCloseable {
 
     static GatewayProcess gateway(List<String> jvmArgs, String configYaml) throws Exception {
         Path config = Files.createTempFile("gateway-test", ".yaml");
-        Files.writeString(config, "listener: {host: 127.0.0.1, port: 0}\nadmin: {host: 127.0.0.1, port: 0}\n"
-                + TestGateway.CREDENTIALS + configYaml);
         config.toFile().deleteOnExit();
+        return gateway(jvmArgs, config, configYaml);
+    }
+
+    /** The same, its configuration written to {@code config} (which a test may change, for a reload). */
+    static GatewayProcess gateway(List<String> jvmArgs, Path config, String configYaml) throws Exception {
+        Files.writeString(config, settings(configYaml));
         return new GatewayProcess(jvmArgs, List.of("--config", config.toString()), GATEWAY);
+    }
+
+    /** What {@link #gateway} writes: loopback listeners on free ports, the tests' credentials, then {@code yaml}. */
+    static String settings(String yaml) {
+        return "listener: {host: 127.0.0.1, port: 0}\nadmin: {host: 127.0.0.1, port: 0}\n" + TestGateway.CREDENTIALS
+                + yaml;
     }
 
     /** Waits for an output line matching the pattern; fails with the output so far. */

@@ -7,8 +7,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The shaded jar as its own process: small-heap streaming and the SIGTERM drain. */
@@ -80,6 +84,41 @@ class ProcessTest {
             String out = gw.outputSoFar();
             assertTrue(!out.contains("OutOfMemoryError") && !out.contains("OutOfDirectMemoryError"), out);
         }
+    }
+
+    /**
+     * SIGHUP, as operators send it: the file is read again and the route's new weight applied; a bad file is
+     * refused with the running configuration kept; the process never stops for it.
+     */
+    @Test
+    void sighupReloadsTheFileAndABadOneIsRefusedWhileTheProcessRuns() throws Exception {
+        Path config = Files.createTempFile("gateway-reload", ".yaml");
+        config.toFile().deleteOnExit();
+        try (GatewayProcess demo = GatewayProcess.demoUpstreams()) {
+            IntFunction<String> yaml = weight -> upstreamsAt(demo)
+                    + "  legacy: {endpoints: [127.0.0.1:" + demo.port + "], forwardCredentials: true}\n"
+                    + "routes:\n  - {prefix: /v1/trades, upstream: trade, split: {stable: legacy, canaryWeight: "
+                    + weight + "}}\n  - {prefix: /v1/tasks, upstream: task}\n"
+                    + "migration: {watchConfig: false}\n";
+            try (GatewayProcess gw = GatewayProcess.gateway(List.of(), config, yaml.apply(10))) {
+                assertEquals(200, Hashing.awaitReady(gw.adminPort).status());
+                Files.writeString(config, GatewayProcess.settings(yaml.apply(40)));
+                hangUp(gw);
+                gw.awaitLine(Pattern.compile(
+                        "configuration reloaded \\(SIGHUP\\).*canaryWeight 10\\.0.*-> split legacy canaryWeight 40\\.0"),
+                        30);
+                Files.writeString(config, "routes: [not: valid: yaml");
+                hangUp(gw);
+                gw.awaitLine(Pattern.compile("configuration reload \\(SIGHUP\\) refused"), 30);
+                assertTrue(gw.process.isAlive(), "SIGHUP never stops the gateway");
+                assertEquals(200, Hashing.awaitReady(gw.adminPort).status());
+            }
+        }
+    }
+
+    private static void hangUp(GatewayProcess gw) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(gw.process.pid())).inheritIO().start();
+        assertEquals(0, kill.waitFor(), "kill -HUP");
     }
 
     @Test

@@ -213,7 +213,9 @@ class SplitTest {
     void hostileAdminInputGetsClearErrorsAndChangesNothing() throws Exception {
         start(50);
         String big = "{\"canaryWeight\":1,\"pad\":\"" + "x".repeat(8000) + "\"}";
-        assertEquals(400, admin("POST", "/admin/migration/weight", big, TOKEN).statusCode());
+        HttpResponse<String> tooBig = admin("POST", "/admin/migration/weight", big, TOKEN);
+        assertEquals(413, tooBig.statusCode());
+        assertTrue(tooBig.body().contains("\"code\":\"PAYLOAD_TOO_LARGE\""), tooBig.body());
         assertEquals(400, admin("POST", "/admin/migration/weight", "[1,2]", TOKEN).statusCode());
         assertEquals(400, admin("POST", "/admin/migration/weight", "{\"prefix\":7,\"canaryWeight\":1}", TOKEN)
                 .statusCode());
@@ -229,6 +231,28 @@ class SplitTest {
                 + gateway.gateway().adminPort() + "/admin/migration")).header("Authorization", "bearer " + TOKEN)
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, lower.statusCode());
+    }
+
+    /** Whoever reaches the admin port cannot hold more than a few of the process's connections. */
+    @Test
+    void theAdminListenerHoldsAtMostItsCapOfConnections() throws Exception {
+        start(50);
+        List<RawHttp> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < 64; i++) {
+                held.add(new RawHttp(gateway.gateway().adminPort()).send("GET /metr")); // half a request line each
+            }
+            try (RawHttp over = new RawHttp(gateway.gateway().adminPort())) {
+                assertTrue(over.closedByServer(), "the 65th connection is closed at once");
+            }
+        } finally {
+            for (RawHttp r : held) {
+                r.close();
+            }
+        }
+        Poll.until(Duration.ofSeconds(10), "the admin listener serves again",
+                () -> admin("GET", "/admin/migration", null, TOKEN).statusCode() == 200);
+        assertEquals(200, admin("GET", "/metrics", null, null).statusCode());
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.gateway.core.config;
 
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -254,13 +256,40 @@ public record GatewayConfig(
      *     wrong type, out of range or not one of its accepted values; the message names the file and setting
      */
     public static GatewayConfig load(Path file) {
-        JsonNode user;
+        byte[] bytes;
         try {
-            user = YAML.readTree(Files.readAllBytes(file));
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage(), e);
         }
+        JsonNode user;
+        try {
+            user = YAML.readTree(bytes);
+        } catch (IOException e) {
+            throw new ConfigException(file + ": not valid YAML: " + problem(e));
+        }
         return fromYaml(user, file.toString());
+    }
+
+    /**
+     * What is wrong with a file that does not parse, and where, without quoting it: the parser's own
+     * message holds the start of the file and the offending lines, and a configuration holds secrets.
+     */
+    static String problem(IOException e) {
+        if (!(e instanceof JacksonException j)) {
+            return e.getClass().getSimpleName();
+        }
+        StringBuilder b = new StringBuilder();
+        for (String line : String.valueOf(j.getOriginalMessage()).split("\n")) {
+            if (!line.isBlank() && !Character.isWhitespace(line.charAt(0))) { // (quoted lines are indented)
+                b.append(b.length() == 0 ? "" : "; ").append(line.strip());
+            }
+        }
+        JsonLocation at = j.getLocation();
+        if (at != null && at.getLineNr() > 0) {
+            b.append(" (line ").append(at.getLineNr()).append(", column ").append(at.getColumnNr()).append(')');
+        }
+        return b.toString();
     }
 
     /**
@@ -272,7 +301,7 @@ public record GatewayConfig(
         try {
             return fromYaml(YAML.readTree(yaml), origin);
         } catch (IOException e) {
-            throw new ConfigException(origin + ": not valid YAML: " + e.getMessage(), e);
+            throw new ConfigException(origin + ": not valid YAML: " + problem(e));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.gateway.core.server;
 
+import dev.gateway.core.admin.AdminChannelInitializer;
 import dev.gateway.core.admin.AdminHandler;
 import dev.gateway.core.admin.MigrationAdmin;
 import dev.gateway.core.admin.Probes;
@@ -44,8 +45,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.NettyRuntime;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -58,6 +57,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -84,6 +84,8 @@ public final class Gateway implements AutoCloseable {
     /** Where {@link #reload(String)} reads the configuration again, or {@code null} when nothing can be. */
     private volatile Supplier<GatewayConfig> reloadSource;
     private Migration migration;
+    /** Reloads are one at a time. */
+    private final Object reloading = new Object();
     private Shadowing shadowing;
     /** The traffic capture, or {@code null} when it is off. */
     private TrafficCapture capture;
@@ -101,6 +103,12 @@ public final class Gateway implements AutoCloseable {
     /** JWKS refreshes and the rate limiter's sweep: work that must never run on an event loop. */
     private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
             new DefaultThreadFactory("gateway-background", true));
+    /**
+     * Reloads asked for on the admin listener: they read a file, which may take any time (a network mount,
+     * a FIFO), so never on {@link #background}, whose work (the SLO guard's hold, key refreshes) must go on.
+     */
+    private final ExecutorService reloads = Executors.newSingleThreadExecutor(
+            new DefaultThreadFactory("gateway-reload", true));
     private RateLimiter rateLimiter;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private Channel listener;
@@ -206,7 +214,7 @@ public final class Gateway implements AutoCloseable {
                 return;
             }
             MigrationAdmin changes = new MigrationAdmin(migration, config.migration().adminTokens(),
-                    this::reload, background);
+                    this::reload, reloads);
             changes.diffs(shadowing::latest);
             if (guard != null) {
                 SloGuard watching = guard;
@@ -218,12 +226,7 @@ public final class Gateway implements AutoCloseable {
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.ALLOCATOR, alloc)
-                    .childHandler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), admin);
-                        }
-                    }), config.admin(), "admin");
+                    .childHandler(new AdminChannelInitializer(admin)), config.admin(), "admin");
             LOG.info("gateway listening on {} (admin {}), transport {}, contract {}, {} operations",
                     listener.localAddress(), adminListener.localAddress(), transport, contract.origin(),
                     contract.operations().size());
@@ -274,6 +277,7 @@ public final class Gateway implements AutoCloseable {
             tracing.close();
         }
         background.shutdownNow();
+        reloads.shutdownNow();
     }
 
     /** The {@code logging.level} setting, unless {@code -Dgateway.logLevel} was given (it wins). */
@@ -364,7 +368,13 @@ public final class Gateway implements AutoCloseable {
      * @throws ConfigException the file was refused, with the reason
      * @throws IllegalStateException nothing to reload from ({@link #reloadFrom} was not called)
      */
-    public synchronized String reload(String who) {
+    public String reload(String who) {
+        synchronized (reloading) { // not the gateway's own lock: a file that never reads must not stop a shutdown
+            return reloadNow(who);
+        }
+    }
+
+    private String reloadNow(String who) {
         Supplier<GatewayConfig> source = reloadSource;
         if (source == null) {
             throw new IllegalStateException("this gateway was started without a configuration file to reload");
@@ -479,6 +489,7 @@ public final class Gateway implements AutoCloseable {
             tracing.close(); // exports what is still queued
         }
         background.shutdownNow();
+        reloads.shutdownNow();
         if (!warmUpCopy) {
             LOG.info("gateway stopped");
         }

@@ -236,7 +236,11 @@ public final class Migration {
     private static String describe(RouteMigration r) {
         return (r.split() == null ? "no split" : "split " + r.split().stable().name() + " canaryWeight "
                 + r.split().canaryBasisPoints() / 100.0)
-                + (r.shadow() == null ? ", no shadow" : ", shadow " + r.shadowTarget().name() + " " + r.shadow());
+                + (r.shadow() == null ? ", no shadow" : ", shadow " + r.shadowTarget().name() + " "
+                + r.shadow().basisPoints() / 100.0 + " % writes " + r.shadow().writes() + " (ignore "
+                + r.shadow().ignore() + ", arrays " + r.shadow().arrays() + ", headers " + r.shadow().headers()
+                + ", baseline " + r.shadow().baselineBasisPoints() / 100.0 + " %, maxBody " + r.shadow().maxBodyBytes()
+                + ", maxInFlight " + r.shadow().maxInFlight() + ", timeout " + r.shadow().timeout().toMillis() + " ms)");
     }
 
     /** The routes a change applies to: one by prefix, or all that have a split (or a shadow). */

@@ -57,6 +57,11 @@ class GatewayConfigTest {
         assertTrue(error("listener: {port: 1}\nlistener: {port: 2}\n").contains("Duplicate field 'listener'"));
         assertTrue(error("- just\n- a list\n").contains("expected a map of settings"));
         assertTrue(error("key: [unclosed").startsWith("gw.yaml: not valid YAML"));
+        // A file that does not parse is named with its line, never quoted: it may hold secrets.
+        String broken = error("auth: {hmacKeys: {k1: 'a-secret-that-must-not-leak-0123456789'}}\nroutes: [\n");
+        assertTrue(!broken.contains("a-secret") && broken.contains("line "), broken);
+        String unclosed = error("auth: {hmacKeys: {k1: \"a-secret-that-must-not-leak-0123456789}}\n");
+        assertTrue(!unclosed.contains("a-secret"), unclosed);
     }
 
     @Test
