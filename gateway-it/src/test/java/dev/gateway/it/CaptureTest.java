@@ -50,7 +50,7 @@ class CaptureTest {
                     + "\"side\":\"BUY\",\"type\":\"MARKET\",\"quantity\":1}";
             statuses.add(client.send(HttpRequest.newBuilder(URI.create(base + "/v1/trades"))
                     .header("Authorization", token).header("Content-Type", "application/json")
-                    .header("Cookie", "session=secret-cookie")
+                    .header("Cookie", "session=secret-cookie").header("X_API_Key", "look-alike-key-value")
                     .POST(HttpRequest.BodyPublishers.ofString(order)).build(), HttpResponse.BodyHandlers.ofString())
                     .statusCode());
         } // closing the gateway writes what the capture still holds
@@ -61,6 +61,7 @@ class CaptureTest {
         assertFalse(all.contains(KEY), "an API key in the capture");
         assertFalse(all.contains("Bearer") || all.contains(token.substring(7, 40)), "a token in the capture");
         assertFalse(all.contains("secret-cookie"), "a cookie in the capture");
+        assertFalse(all.contains("look-alike-key-value"), "a credential under a look-alike name in the capture");
         ObjectMapper json = new ObjectMapper();
         long previous = -1;
         for (int i = 0; i < lines.size(); i++) {

@@ -222,6 +222,10 @@ class SplitTest {
         assertEquals(400, admin("POST", "/admin/migration/weight", "{\"canaryWeight\":-0.01}", TOKEN).statusCode());
         assertEquals(400, admin("POST", "/admin/migration/weight", "{\"canaryWeight\":1e400}", TOKEN).statusCode());
         assertEquals(400, admin("POST", "/admin/migration/resume", "{}", TOKEN).statusCode());
+        assertEquals(400, admin("POST", "/admin/migration/weight", "{\"canaryWeight\":1} {\"canaryWeight\":2}", TOKEN)
+                .statusCode(), "nothing after the object");
+        assertEquals(400, admin("POST", "/admin/migration/weight", "{\"canaryWeight\":1,\"canaryWeight\":2}", TOKEN)
+                .statusCode(), "each member once");
         assertEquals(401, admin("GET", "/admin/migration", null, "").statusCode());
         assertEquals(401, admin("GET", "/admin/diffs", null, TOKEN.toUpperCase()).statusCode());
         HttpResponse<String> plan = admin("GET", "/admin/migration", null, TOKEN);

@@ -1,7 +1,10 @@
 package dev.gateway.core.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gateway.codec.ErrorCode;
 import dev.gateway.codec.ErrorResponses;
@@ -51,7 +54,10 @@ import java.util.function.Supplier;
  * </table>
  */
 public final class MigrationAdmin {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Strict: one JSON object, each member once, nothing after it. */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
     /** Bodies of admin requests are a few bytes of JSON. */
     static final int MAX_BODY_BYTES = 4096;
 
@@ -246,9 +252,9 @@ public final class MigrationAdmin {
             for (String part : query.split("&")) {
                 if (part.startsWith("limit=")) {
                     try {
-                        return Math.max(1, Math.min(1000, Integer.parseInt(part.substring(6))));
+                        return (int) Math.max(1, Math.min(1000, Long.parseLong(part.substring(6))));
                     } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException("'limit' must be a whole number");
+                        throw new IllegalArgumentException("'limit' must be a whole number (1 to 1000)");
                     }
                 }
             }

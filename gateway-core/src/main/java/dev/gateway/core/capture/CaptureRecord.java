@@ -156,7 +156,9 @@ public record CaptureRecord(long t, String time, String caller, String credentia
         List<Map.Entry<String, String>> kept = new ArrayList<>();
         for (Map.Entry<String, String> h : headers) {
             String name = h.getKey().toLowerCase(Locale.ROOT);
-            if (!CREDENTIAL_HEADERS.contains(name) && !HOP_BY_HOP_HEADERS.contains(name) && !nominated.contains(name)) {
+            // X_API_Key and the like count as what they spell: CGI-style servers read them as one name.
+            if (!CREDENTIAL_HEADERS.contains(name.replace('_', '-')) && !HOP_BY_HOP_HEADERS.contains(name)
+                    && !nominated.contains(name)) {
                 kept.add(Map.entry(name, h.getValue()));
             }
         }
