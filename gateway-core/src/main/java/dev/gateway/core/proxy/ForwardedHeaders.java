@@ -6,6 +6,7 @@ import dev.gateway.codec.RequestTarget;
 import dev.gateway.core.auth.Authenticator;
 import dev.gateway.core.auth.Principal;
 import dev.gateway.core.exchange.Exchange;
+import dev.gateway.core.split.RouteSplit;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -27,15 +28,13 @@ public final class ForwardedHeaders {
     static final AsciiString X_AUTH_SUBJECT = AsciiString.cached("x-auth-subject");
     static final AsciiString X_AUTH_SCOPES = AsciiString.cached("x-auth-scopes");
     static final AsciiString X_AUTH_METHOD = AsciiString.cached("x-auth-method");
-    /** The tester's override of a split ({@code RouteSplit.OVERRIDE_HEADER}): read by the gateway, never forwarded. */
-    static final AsciiString X_GATEWAY_TARGET = AsciiString.cached("x-gateway-target");
     /** Marks a shadow copy for the target that receives it: the gateway's to set, never a client's. */
     public static final AsciiString X_GATEWAY_SHADOW = AsciiString.cached("x-gateway-shadow");
     private static final AsciiString X_AUTH_PREFIX = AsciiString.cached("x-auth-");
     private static final AsciiString X_FORWARDED_PREFIX = AsciiString.cached("x-forwarded-");
     /** Names the gateway sets or strips, whose {@code _} spellings a client must not slip past it. */
     private static final AsciiString[] OWNED = {
-        RequestIds.X_REQUEST_ID, Authenticator.X_API_KEY, X_GATEWAY_TARGET, X_GATEWAY_SHADOW,
+        RequestIds.X_REQUEST_ID, Authenticator.X_API_KEY, RouteSplit.OVERRIDE_HEADER, X_GATEWAY_SHADOW,
         HttpHeaderNames.CONTENT_LENGTH,
         HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.HOST, HttpHeaderNames.PROXY_AUTHORIZATION,
         AsciiString.cached("proxy-connection"), HttpHeaderNames.KEEP_ALIVE,
@@ -80,7 +79,7 @@ public final class ForwardedHeaders {
         HopByHopHeaders.stripFixed(h); // (the headers Connection named went when RequestGuard checked the head)
         h.remove(HttpHeaderNames.CONTENT_LENGTH);
         h.remove(HttpHeaderNames.EXPECT); // answered by the gateway itself
-        h.remove(X_GATEWAY_TARGET);
+        h.remove(RouteSplit.OVERRIDE_HEADER); // the tester's pin of a split: read by the gateway, never forwarded
         h.remove(X_GATEWAY_SHADOW);
         if (!forwardCredentials) {
             h.remove(HttpHeaderNames.AUTHORIZATION);

@@ -58,9 +58,12 @@ final class Comparisons implements AutoCloseable {
     }
 
     /** Queues a comparison; called on an event loop, never waits. */
-    void submit(Shadowing.Request r, ObservedResponse primary, ObservedResponse candidate, ObservedResponse baseline) {
+    void submit(Shadowing.Request r, ResponseCopy primary, ResponseCopy candidate, ResponseCopy baseline) {
         try {
-            worker.execute(() -> compare(r, primary, candidate, baseline));
+            // The copies are complete and written no more: the worker reads them (the queue orders it after
+            // the loop's writes), so turning them into comparable responses costs the loop nothing.
+            worker.execute(() -> compare(r, primary.observed(), candidate.observed(),
+                    baseline == null ? null : baseline.observed()));
         } catch (RejectedExecutionException e) {
             metrics.comparisons(r.prefix(), "candidate", "not_compared").inc();
         }

@@ -1,9 +1,9 @@
 package dev.gateway.core.shadow;
 
+import dev.gateway.codec.RequestIds;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
-import dev.gateway.codec.RequestIds;
 import java.util.function.Function;
 
 /**
@@ -110,8 +110,7 @@ public final class ShadowSession implements ShadowCall.Done {
             return;
         }
         finished = true; // (giving up the copies reports back here before primaryEnded returns)
-        owner.finished(request, primaryAnswered && candidateAnswer != null ? primary.observed() : null,
-                candidateAnswer == null ? null : candidateAnswer.observed(),
-                baselineAnswer == null ? null : baselineAnswer.observed());
+        owner.finished(request, primaryAnswered && candidateAnswer != null ? primary : null, candidateAnswer,
+                baselineAnswer);
     }
 }

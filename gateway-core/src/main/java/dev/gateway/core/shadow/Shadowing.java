@@ -3,7 +3,6 @@ package dev.gateway.core.shadow;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gateway.core.config.MigrationConfig.ShadowConfig;
 import dev.gateway.core.config.MigrationConfig;
-import dev.gateway.core.diff.ObservedResponse;
 import dev.gateway.core.metrics.MigrationMetrics;
 import dev.gateway.core.net.Transport;
 import dev.gateway.core.split.RouteMigration;
@@ -151,7 +150,7 @@ public final class Shadowing implements AutoCloseable {
      *
      * @param primary the caller's answer, or {@code null} when there is nothing to compare
      */
-    void finished(Request r, ObservedResponse primary, ObservedResponse candidate, ObservedResponse baseline) {
+    void finished(Request r, ResponseCopy primary, ResponseCopy candidate, ResponseCopy baseline) {
         inFlight[r.route()].decrementAndGet();
         if (primary == null) {
             metrics.comparisons(r.prefix(), "candidate", "not_compared").inc();

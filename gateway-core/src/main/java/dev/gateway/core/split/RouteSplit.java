@@ -2,6 +2,7 @@ package dev.gateway.core.split;
 
 import dev.gateway.core.auth.Principal;
 import dev.gateway.core.upstream.Upstream;
+import io.netty.util.AsciiString;
 
 /**
  * One route's sticky weighted split: callers whose bucket ({@link CallerBuckets}) is below the canary
@@ -14,7 +15,7 @@ import dev.gateway.core.upstream.Upstream;
  */
 public record RouteSplit(Upstream canary, Upstream stable, int canaryBasisPoints) {
     /** The request header a tester pins its stack with: {@code canary} or {@code stable}. Never forwarded. */
-    public static final String OVERRIDE_HEADER = "x-gateway-target";
+    public static final AsciiString OVERRIDE_HEADER = AsciiString.cached("x-gateway-target");
 
     public RouteSplit {
         if (canaryBasisPoints < 0 || canaryBasisPoints > CallerBuckets.BUCKETS) {
