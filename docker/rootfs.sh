@@ -1,0 +1,48 @@
+#!/bin/sh
+# Assembles the image's root filesystem in DIR: the Java runtime at /opt/jre, the gateway under /app, a
+# shell for the launcher, the shared libraries these load (found with ldd, nothing else), the non-root user
+# and an empty /tmp. Run by docker/Dockerfile in its build stage:  JDK=/usr/lib/jvm/... sh rootfs.sh DIR
+# (JDK: the build stage's JDK, for its jar tool).
+set -eu
+out=$1
+mkdir -p "$out/bin" "$out/etc" "$out/tmp" "$out/app"
+chmod 1777 "$out/tmp"
+
+# The runtime and the gateway, as the build stage made them (the class-data archive names this jar's path,
+# size and time: cp -p keeps the time).
+cp -a /opt/jre "$out/opt-jre"
+mkdir -p "$out/opt"
+mv "$out/opt-jre" "$out/opt/jre"
+cp -p /app/gateway.jar /app/gateway-jdk*.jsa /app/container.yaml "$out/app/"
+cp -p /app/gateway "$out/app/gateway"
+chmod 0755 "$out/app/gateway"
+# The launcher's shell: POSIX sh, with no other tool (the launcher uses built-ins only).
+cp -L /bin/dash "$out/bin/sh"
+
+# Every shared library that the shell, the JVM, the runtime's own libraries and Netty's native transport
+# load, copied as plain files to the paths the dynamic loader searches. A library ldd cannot find is one
+# that only a part the gateway never loads would need (the desktop module's X11 and sound libraries).
+netty=$(mktemp -d)
+(cd "$netty" && "$JDK/bin/jar" xf /app/gateway.jar META-INF/native)
+for f in "$out/bin/sh" "$out/opt/jre/bin/java" $(find "$out/opt/jre/lib" "$netty" -name '*.so'); do
+  ldd "$f" 2>/dev/null || true
+done | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u | while read -r lib; do
+  case "$lib" in
+    "$out"/*) continue ;;
+  esac
+  mkdir -p "$out$(dirname "$lib")"
+  cp -L "$lib" "$out$lib"
+done
+rm -rf "$netty"
+
+# The user the gateway runs as (no home, no login shell), and the name service the JVM asks for user and
+# host names: files, then DNS (Kubernetes' and Docker's resolv.conf and hosts are mounted at run time).
+cat > "$out/etc/passwd" <<'PASSWD'
+root:x:0:0:root:/nonexistent:/usr/sbin/nologin
+gateway:x:10001:10001:gateway:/nonexistent:/usr/sbin/nologin
+PASSWD
+cat > "$out/etc/group" <<'GROUP'
+root:x:0:
+gateway:x:10001:
+GROUP
+echo 'hosts: files dns' > "$out/etc/nsswitch.conf"
