@@ -173,6 +173,9 @@ public final class StartupBenchmark {
                     jvm[i * TRIVIAL_PER_START + k] = trivialStart(trivial);
                 }
                 gateway[i] = gatewayStart(launch, trade, ready);
+                // Progress, written between starts (never while one is timed).
+                System.out.printf(Locale.ROOT, "startup: start %d of %d: exec to ready in %.1f ms%n", i + 1, starts,
+                        gateway[i]);
             }
             return figure(launcher, jvm, gateway);
         }

@@ -1,8 +1,10 @@
 package dev.gateway.cli;
 
 import dev.gateway.core.config.ConfigException;
+import dev.gateway.core.config.ConfigLayer;
 import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
 import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.config.LayeredConfig;
 import dev.gateway.core.server.Gateway;
 import dev.gateway.core.server.WarmUp;
 import dev.gateway.demo.DemoUpstreams;
@@ -25,8 +27,13 @@ import java.util.concurrent.CompletableFuture;
  * gateways through this class.
  */
 public final class DemoGateway implements AutoCloseable {
-    /** The demo's credentials, merged over the defaults when the gateway starts without {@code --config}. */
+    /**
+     * The demo configuration (in-process demo upstreams, the public demo credentials), the layer beneath
+     * any {@code --config} file with {@code --demo}, and the whole configuration without {@code --config}.
+     */
     static final String DEMO_CONFIG = "gateway-demo.yaml";
+    /** The demo's public API key, whose SHA-256 {@code gateway-demo.yaml} holds (README; local use only). */
+    static final String DEMO_API_KEY = "demo-key-local-only";
     private static final String LOOPBACK = "127.0.0.1";
 
     private final Gateway gateway;
@@ -40,20 +47,26 @@ public final class DemoGateway implements AutoCloseable {
     }
 
     /**
-     * What {@code java -jar gateway.jar} starts with no {@code --config}: the defaults and the demo's
-     * credentials ({@code gateway-demo.yaml}, for local use only).
+     * The demo configuration as a layer ({@code gateway-demo.yaml}, bundled in the jar; for local use only):
+     * what {@code java -jar gateway.jar --demo} puts beneath the {@code --config} files.
      */
-    public static GatewayConfig demoConfig() {
-        String yaml;
+    public static ConfigLayer demoLayer() {
         try (InputStream in = DemoGateway.class.getClassLoader().getResourceAsStream(DEMO_CONFIG)) {
             if (in == null) {
                 throw new IllegalStateException(DEMO_CONFIG + " is missing from the class path");
             }
-            yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return ConfigLayer.yaml(DEMO_CONFIG, new String(in.readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + DEMO_CONFIG, e);
         }
-        return GatewayConfig.fromYaml(yaml, DEMO_CONFIG);
+    }
+
+    /**
+     * What {@code java -jar gateway.jar} starts with no {@code --config}: the defaults and the demo
+     * configuration ({@link #demoLayer}).
+     */
+    public static GatewayConfig demoConfig() {
+        return LayeredConfig.load(List.of(demoLayer())).config();
     }
 
     /**
@@ -87,7 +100,7 @@ public final class DemoGateway implements AutoCloseable {
             }
             int port = demo.portOf(u.name());
             if (port < 0) {
-                throw new ConfigException("setting 'upstreams." + u.name()
+                throw ConfigException.about("upstreams." + u.name() + ".endpoints", "setting 'upstreams." + u.name()
                         + ".endpoints': there is no demo service named '" + u.name() + "' (trade, task)");
             }
             List<String> endpoints = new ArrayList<>();

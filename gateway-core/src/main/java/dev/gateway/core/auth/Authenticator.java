@@ -42,9 +42,12 @@ public final class Authenticator {
             JWKSet set;
             try {
                 set = JWKSet.load(config.jwksFile().toFile());
-            } catch (IOException | ParseException e) {
-                throw new ConfigException("setting 'auth.jwksFile': cannot read a JWK set from " + config.jwksFile()
-                        + ": " + e.getMessage());
+            } catch (IOException e) {
+                throw ConfigException.ofSetting("auth.jwksFile", "names a file that cannot be read ("
+                        + e.getClass().getSimpleName() + ")");
+            } catch (ParseException e) {
+                // Not its text: a private key set given by mistake would be quoted.
+                throw ConfigException.ofSetting("auth.jwksFile", "names a file that is not a JWK set");
             }
             local = local.and(VerificationKeys.publicKeys(set,
                     skipped -> LOG.warn("auth.jwksFile: key {} left out", skipped)));

@@ -72,10 +72,10 @@ public record AuthConfig(
         String jwksFile = r.string("jwksFile");
         String jwksUrl = r.string("jwksUrl");
         if (!jwksUrl.isEmpty() && !jwksUrl.startsWith("https://") && !jwksUrl.startsWith("http://")) {
-            throw r.error("jwksUrl", "must be an http:// or https:// URL, got '" + jwksUrl + "'");
+            throw r.error("jwksUrl", "must be an http:// or https:// URL");
         }
         if (!jwksFile.isEmpty() && !Files.isReadable(Path.of(jwksFile))) {
-            throw r.error("jwksFile", "cannot read '" + jwksFile + "'");
+            throw r.error("jwksFile", "names a file that cannot be read");
         }
         Duration refresh = r.duration("jwksRefresh");
         Duration minRefresh = r.duration("jwksMinRefresh");
@@ -95,7 +95,8 @@ public record AuthConfig(
 
     private static ApiKey apiKey(String name, ConfigReader k) {
         if (!NAME.matcher(name).matches()) {
-            throw new ConfigException("setting '" + k.path() + "': a key name must be printable ASCII without spaces");
+            throw ConfigException.about(k.path(), "setting '" + k.path()
+                    + "': a key name must be printable ASCII without spaces");
         }
         String hex = k.requiredString("sha256");
         byte[] sha;
@@ -112,7 +113,7 @@ public record AuthConfig(
         List<String> scopes = k.optional("scopes", k::strings).orElse(List.of());
         for (String s : scopes) {
             if (!NAME.matcher(s).matches()) {
-                throw k.error("scopes", "a scope must be printable ASCII without spaces, got '" + s + "'");
+                throw k.error("scopes", "has a scope that is not printable ASCII without spaces");
             }
         }
         k.rejectUnknownKeys();
@@ -121,20 +122,21 @@ public record AuthConfig(
 
     /**
      * A secret given as {@code env:NAME} (an environment variable), {@code file:/path} (a file's content,
-     * one trailing newline dropped) or the secret itself.
+     * one trailing newline dropped) or the secret itself. Errors name the setting, never the value, the
+     * variable or the path (the line of the setting points at them).
      */
     static byte[] secret(ConfigReader r, String setting, String value, int minBytes, String what) {
         String text;
         if (value.startsWith("env:")) {
             text = System.getenv(value.substring(4));
             if (text == null) {
-                throw r.error(setting, "names the environment variable " + value.substring(4) + ", which is not set");
+                throw r.error(setting, "names an environment variable (env:...) that is not set");
             }
         } else if (value.startsWith("file:")) {
             try {
                 text = Files.readString(Path.of(value.substring(5)), StandardCharsets.UTF_8);
             } catch (IOException e) {
-                throw r.error(setting, "cannot read " + value.substring(5) + ": " + e.getMessage());
+                throw r.error(setting, "names a file (file:...) that cannot be read: " + ConfigLayer.reason(e));
             }
             if (text.endsWith("\n")) {
                 text = text.substring(0, text.length() - (text.endsWith("\r\n") ? 2 : 1));
@@ -144,7 +146,7 @@ public record AuthConfig(
         }
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         if (bytes.length < minBytes) {
-            throw r.error(setting, what + " must be at least " + minBytes + " bytes, got " + bytes.length);
+            throw r.error(setting, "is too short: " + what + " must be at least " + minBytes + " bytes");
         }
         return bytes;
     }

@@ -19,9 +19,10 @@ import java.util.function.Function;
 /**
  * Reads one object of the configuration tree strictly: every key must be known (a typo is an error,
  * not a silently ignored setting), every value must have the right type, and errors name the full
- * dotted path of the setting. There are no default values here: every setting must be in the tree
- * (gateway-defaults.yaml gives them all), except those read through {@link #has} or {@link #optional},
- * whose absence means something. Range checks stay here: they are validation, not defaults.
+ * dotted path of the setting, never its value (a configuration holds secrets). There are no default
+ * values here: every setting must be in the tree (gateway-defaults.yaml gives them all), except those read
+ * through {@link #has} or {@link #optional}, whose absence means something. Range checks stay here: they
+ * are validation, not defaults.
  */
 final class ConfigReader {
     private final JsonNode node;
@@ -30,7 +31,7 @@ final class ConfigReader {
 
     ConfigReader(JsonNode node, String path) {
         if (!node.isMissingNode() && !node.isNull() && !node.isObject()) {
-            throw new ConfigException(where(path) + "expected a map of settings");
+            throw ConfigException.ofSetting(path, "expected a map of settings");
         }
         this.node = node;
         this.path = path;
@@ -58,7 +59,7 @@ final class ConfigReader {
     ObjectNode template(String key) {
         JsonNode t = present(key);
         if (!t.isObject()) {
-            throw new ConfigException(where(qualified(key)) + "expected a map of settings");
+            throw ConfigException.ofSetting(qualified(key), "expected a map of settings");
         }
         return (ObjectNode) t;
     }
@@ -92,7 +93,7 @@ final class ConfigReader {
                 return; // removed with ~
             }
             if (!value.isTextual()) {
-                throw new ConfigException(where(qualified(key) + "." + name) + "expected a string");
+                throw ConfigException.ofSetting(qualified(key) + "." + name, "expected a string");
             }
             out.put(name, value.asText());
         });
@@ -106,7 +107,7 @@ final class ConfigReader {
         }
         JsonNode map = present(key);
         if (!map.isObject()) {
-            throw new ConfigException(where(qualified(key)) + "expected a map");
+            throw ConfigException.ofSetting(qualified(key), "expected a map");
         }
         Map<String, JsonNode> out = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
@@ -120,7 +121,7 @@ final class ConfigReader {
     List<ConfigReader> list(String key, ObjectNode template) {
         JsonNode list = present(key);
         if (!list.isArray()) {
-            throw new ConfigException(where(qualified(key)) + "expected a list");
+            throw ConfigException.ofSetting(qualified(key), "expected a list");
         }
         List<ConfigReader> out = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
@@ -142,7 +143,7 @@ final class ConfigReader {
     String string(String key) {
         JsonNode v = present(key);
         if (!v.isValueNode() || v.isBoolean()) {
-            throw new ConfigException(where(qualified(key)) + "expected a string");
+            throw ConfigException.ofSetting(qualified(key), "expected a string");
         }
         return v.asText();
     }
@@ -171,14 +172,14 @@ final class ConfigReader {
             }
             accepted.add(name);
         }
-        throw error(key, "must be one of " + String.join(", ", accepted) + "; got '" + word + "'");
+        throw error(key, "must be one of " + String.join(", ", accepted) + (anyCase ? "" : " (in lower case)"));
     }
 
     /** A string the user must give, not blank (a route's prefix, a key's hash): it has no default by design. */
     String requiredString(String key) {
         String s = has(key) ? string(key) : null;
         if (s == null || s.isBlank()) {
-            throw new ConfigException(where(qualified(key)) + "is required");
+            throw ConfigException.ofSetting(qualified(key), "is required");
         }
         return s;
     }
@@ -186,11 +187,11 @@ final class ConfigReader {
     int integer(String key, int min, int max) {
         JsonNode v = present(key);
         if (!v.canConvertToInt() || !v.isIntegralNumber()) {
-            throw new ConfigException(where(qualified(key)) + "expected a whole number, got '" + v.asText() + "'");
+            throw ConfigException.ofSetting(qualified(key), "expected a whole number");
         }
         int i = v.intValue();
         if (i < min || i > max) {
-            throw new ConfigException(where(qualified(key)) + "must be between " + min + " and " + max + ", got " + i);
+            throw ConfigException.ofSetting(qualified(key), "must be between " + min + " and " + max);
         }
         return i;
     }
@@ -199,11 +200,11 @@ final class ConfigReader {
     double decimal(String key, double min, double max) {
         JsonNode v = present(key);
         if (!v.isNumber()) {
-            throw new ConfigException(where(qualified(key)) + "expected a number, got '" + v.asText() + "'");
+            throw ConfigException.ofSetting(qualified(key), "expected a number");
         }
         double d = v.doubleValue();
         if (!(d >= min && d <= max)) {
-            throw new ConfigException(where(qualified(key)) + "must be between " + min + " and " + max + ", got " + d);
+            throw ConfigException.ofSetting(qualified(key), "must be between " + min + " and " + max);
         }
         return d;
     }
@@ -211,7 +212,7 @@ final class ConfigReader {
     boolean bool(String key) {
         JsonNode v = present(key);
         if (!v.isBoolean()) {
-            throw new ConfigException(where(qualified(key)) + "expected true or false");
+            throw ConfigException.ofSetting(qualified(key), "expected true or false");
         }
         return v.booleanValue();
     }
@@ -223,7 +224,7 @@ final class ConfigReader {
     Duration duration(String key) {
         Duration d = durationOrZero(key);
         if (d.isZero()) {
-            throw new ConfigException(where(qualified(key)) + "must be longer than zero");
+            throw ConfigException.ofSetting(qualified(key), "must be longer than zero");
         }
         return d;
     }
@@ -234,7 +235,7 @@ final class ConfigReader {
         try {
             return Units.parseDuration(s);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(where(qualified(key)) + e.getMessage());
+            throw ConfigException.ofSetting(qualified(key), e.getMessage()); // (Units never quotes the text)
         }
     }
 
@@ -244,21 +245,21 @@ final class ConfigReader {
         try {
             return Units.parseBytes(s);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(where(qualified(key)) + e.getMessage());
+            throw ConfigException.ofSetting(qualified(key), e.getMessage()); // (Units never quotes the text)
         }
     }
 
     List<String> strings(String key) {
         JsonNode v = present(key);
         if (!v.isArray()) {
-            throw new ConfigException(where(qualified(key)) + "expected a list of strings");
+            throw ConfigException.ofSetting(qualified(key), "expected a list of strings");
         }
         List<String> out = new ArrayList<>(v.size());
-        for (JsonNode item : v) {
-            if (!item.isTextual()) {
-                throw new ConfigException(where(qualified(key)) + "expected a list of strings");
+        for (int i = 0; i < v.size(); i++) {
+            if (!v.get(i).isTextual()) {
+                throw ConfigException.ofSetting(qualified(key) + "[" + i + "]", "expected a string");
             }
-            out.add(item.asText());
+            out.add(v.get(i).asText());
         }
         return List.copyOf(out);
     }
@@ -271,7 +272,7 @@ final class ConfigReader {
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String key = it.next();
             if (!read.contains(key)) {
-                throw new ConfigException("unknown setting '" + qualified(key) + "' (known here: "
+                throw ConfigException.about(qualified(key), "unknown setting '" + qualified(key) + "' (known here: "
                         + String.join(", ", new TreeSet<>(read)) + ")");
             }
         }
@@ -282,7 +283,7 @@ final class ConfigReader {
     }
 
     ConfigException error(String key, String problem) {
-        return new ConfigException(where(qualified(key)) + problem);
+        return ConfigException.ofSetting(qualified(key), problem);
     }
 
     /**
@@ -292,7 +293,7 @@ final class ConfigReader {
     private JsonNode present(String key) {
         JsonNode v = value(key);
         if (v.isMissingNode() || v.isNull()) {
-            throw new ConfigException(where(qualified(key)) + "is missing: gateway-defaults.yaml must give every "
+            throw ConfigException.ofSetting(qualified(key), "is missing: gateway-defaults.yaml must give every "
                     + "setting a value (directly or through a template) and ~ cannot remove one");
         }
         return v;
@@ -307,7 +308,4 @@ final class ConfigReader {
         return path.isEmpty() ? key : path + "." + key;
     }
 
-    private static String where(String path) {
-        return "setting '" + path + "' ";
-    }
 }

@@ -12,6 +12,8 @@ import java.nio.file.WatchService;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -19,8 +21,9 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Watches the configuration file and asks for a reload when its content changes, and when
- * {@link #trigger} is called (SIGHUP, say). It watches the file's directory rather than the file
+ * Watches the configuration files (every layer given on the command line) and asks for a reload when the
+ * content of any of them changes, and when {@link #trigger} is called (SIGHUP, say); the reload reads every
+ * layer again, in order. It watches each file's directory rather than the file
  * (the JDK's {@link WatchService}, inotify on Linux): an editor's rename-over and a Kubernetes ConfigMap
  * update (the {@code ..data} symlink swapped to a new timestamped directory) replace the file without
  * modifying it, and only the directory sees that. Whatever the event, the file is read through its
@@ -36,35 +39,57 @@ public final class ConfigWatcher implements AutoCloseable {
     /** Events closer together than this are one change: an editor writes a file in several steps. */
     private static final long SETTLE_MILLIS = 100;
 
-    private final Path file;
+    private final List<Path> files;
     private final Consumer<String> reload;
     private final WatchService watch;
     private final Thread thread;
     private final AtomicReference<String> asked = new AtomicReference<>();
-    private byte[] loaded;
+    /** The SHA-256 of each file as last loaded, in the order of {@link #files}. */
+    private byte[][] loaded;
     private volatile boolean closed;
 
-    private ConfigWatcher(Path file, Consumer<String> reload) throws IOException {
-        this.file = file.toAbsolutePath();
+    private ConfigWatcher(List<Path> files, Consumer<String> reload) throws IOException {
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("no file to watch");
+        }
+        this.files = files.stream().map(Path::toAbsolutePath).toList();
         this.reload = reload;
-        this.loaded = hash(this.file);
+        this.loaded = hashes();
         this.watch = FileSystems.getDefault().newWatchService();
-        this.file.getParent().register(watch, StandardWatchEventKinds.ENTRY_CREATE,
-                StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE);
+        try {
+            for (Path dir : new LinkedHashSet<>(this.files.stream().map(Path::getParent).toList())) {
+                dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+                        StandardWatchEventKinds.ENTRY_DELETE);
+            }
+        } catch (IOException | RuntimeException e) {
+            watch.close();
+            throw e;
+        }
         this.thread = new Thread(this::run, "gateway-config-watch");
         thread.setDaemon(true);
     }
 
     /**
-     * Starts watching.
+     * Starts watching one file.
      *
-     * @param file the configuration file, as given on the command line
-     * @param reload called with why ({@code file change}, or what {@link #trigger} was given) when the
-     *     content changed or a reload was asked for; it applies or refuses the file itself
-     * @throws IOException the directory cannot be watched
+     * @see #start(List, Consumer)
      */
     public static ConfigWatcher start(Path file, Consumer<String> reload) throws IOException {
-        ConfigWatcher w = new ConfigWatcher(file, reload);
+        return start(List.of(file), reload);
+    }
+
+    /**
+     * Starts watching.
+     *
+     * @param files the configuration files, as given on the command line (at least one)
+     * @param reload called with why ({@code file change}, or what {@link #trigger} was given) when the
+     *     content of a file changed or a reload was asked for; it reads every layer again and applies or
+     *     refuses the result itself
+     * @throws IOException a directory cannot be watched
+     * @throws IllegalArgumentException {@code files} is empty
+     */
+    public static ConfigWatcher start(List<Path> files, Consumer<String> reload) throws IOException {
+        ConfigWatcher w = new ConfigWatcher(files, reload);
         w.thread.start();
         return w;
     }
@@ -99,9 +124,10 @@ public final class ConfigWatcher implements AutoCloseable {
             }
             Thread.interrupted(); // a trigger that came while reloading is in `asked`, not lost
             String why = asked.getAndSet(null);
-            byte[] now = hash(file);
-            if (why == null && (now == null || Arrays.equals(now, loaded))) {
-                continue; // no change, or the file is gone for a moment (mid-swap): keep what runs
+            byte[][] now = hashes();
+            boolean gone = Arrays.stream(now).anyMatch(h -> h == null);
+            if (why == null && (gone || Arrays.deepEquals(now, loaded))) {
+                continue; // no change, or a file is gone for a moment (mid-swap): keep what runs
             }
             loaded = now;
             try {
@@ -117,6 +143,14 @@ public final class ConfigWatcher implements AutoCloseable {
             k.pollEvents();
             k.reset();
         }
+    }
+
+    private byte[][] hashes() {
+        byte[][] out = new byte[files.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = hash(files.get(i));
+        }
+        return out;
     }
 
     /** The SHA-256 of the file's content, read through symlinks; {@code null} when it cannot be read. */

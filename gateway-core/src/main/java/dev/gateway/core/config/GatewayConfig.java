@@ -1,14 +1,11 @@
 package dev.gateway.core.config;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -19,10 +16,11 @@ import java.util.Objects;
 
 /**
  * One immutable snapshot of the gateway's settings. The bundled {@code gateway-defaults.yaml} holds
- * every setting with its default, and is the only place that does: a user file is merged over it (maps
- * key by key, everything else replaced), each upstream over the {@code upstreamDefaults} template and
- * each route over {@code routeDefaults}, and the result is read strictly, with no fallback values in
- * Java. A setting missing from the merged tree stops the load with a {@link ConfigException} naming it.
+ * every setting with its default, and is the only place that does: the configuration's layers are merged
+ * over it in order ({@link LayeredConfig}; maps key by key, everything else replaced), each upstream over the
+ * {@code upstreamDefaults} template and each route over {@code routeDefaults}, and the result is read
+ * strictly, with no fallback values in Java. A setting missing from the merged tree stops the load with a
+ * {@link ConfigException} naming it.
  */
 public record GatewayConfig(
         Listener listener,
@@ -82,7 +80,8 @@ public record GatewayConfig(
     /** Endpoint value that stands for the in-process demo upstream of that service. */
     public static final String DEMO_ENDPOINT = "demo";
 
-    private static final String DEFAULTS = "gateway-defaults.yaml";
+    /** The bundled file that gives every setting its default. */
+    static final String DEFAULTS = "gateway-defaults.yaml";
     /** Strict about duplicate keys: a setting given twice is a mistake, not a silent override. */
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
@@ -250,46 +249,14 @@ public record GatewayConfig(
     }
 
     /**
-     * The settings of a user file merged over the defaults.
+     * The settings of a user file merged over the defaults ({@link LayeredConfig} with one layer).
      *
-     * @throws ConfigException if the file cannot be read or parsed, or a setting in it is unknown, of the
-     *     wrong type, out of range or not one of its accepted values; the message names the file and setting
+     * @throws ConfigException if the file cannot be read or parsed, or a setting in it is unknown, given
+     *     twice, of the wrong type, out of range or not one of its accepted values; the message names the
+     *     file, the line and column where known, and the setting, never a value
      */
     public static GatewayConfig load(Path file) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage(), e);
-        }
-        JsonNode user;
-        try {
-            user = YAML.readTree(bytes);
-        } catch (IOException e) {
-            throw new ConfigException(file + ": not valid YAML: " + problem(e));
-        }
-        return fromYaml(user, file.toString());
-    }
-
-    /**
-     * What is wrong with a file that does not parse, and where, without quoting it: the parser's own
-     * message holds the start of the file and the offending lines, and a configuration holds secrets.
-     */
-    static String problem(IOException e) {
-        if (!(e instanceof JacksonException j)) {
-            return e.getClass().getSimpleName();
-        }
-        StringBuilder b = new StringBuilder();
-        for (String line : String.valueOf(j.getOriginalMessage()).split("\n")) {
-            if (!line.isBlank() && !Character.isWhitespace(line.charAt(0))) { // (quoted lines are indented)
-                b.append(b.length() == 0 ? "" : "; ").append(line.strip());
-            }
-        }
-        JsonLocation at = j.getLocation();
-        if (at != null && at.getLineNr() > 0) {
-            b.append(" (line ").append(at.getLineNr()).append(", column ").append(at.getColumnNr()).append(')');
-        }
-        return b.toString();
+        return LayeredConfig.load(List.of(ConfigLayer.file(file))).config();
     }
 
     /**
@@ -298,26 +265,7 @@ public record GatewayConfig(
      * @throws ConfigException as {@link #load} does
      */
     public static GatewayConfig fromYaml(String yaml, String origin) {
-        try {
-            return fromYaml(YAML.readTree(yaml), origin);
-        } catch (IOException e) {
-            throw new ConfigException(origin + ": not valid YAML: " + problem(e));
-        }
-    }
-
-    private static GatewayConfig fromYaml(JsonNode user, String origin) {
-        if (user != null && !user.isMissingNode() && !user.isNull() && !user.isObject()) {
-            throw new ConfigException(origin + ": expected a map of settings at the top level");
-        }
-        ObjectNode merged = loadDefaults();
-        if (user != null && user.isObject()) {
-            merge(merged, (ObjectNode) user);
-        }
-        try {
-            return fromTree(merged);
-        } catch (ConfigException e) {
-            throw new ConfigException(origin + ": " + e.getMessage(), e);
-        }
+        return LayeredConfig.load(List.of(ConfigLayer.yaml(origin, yaml))).config();
     }
 
     /** A fresh copy of the bundled defaults tree, to be merged into (tests change it too). */
@@ -395,16 +343,16 @@ public record GatewayConfig(
                 throw r.error("prefix", "must start with '/'");
             }
             if (!upstreams.containsKey(route.upstream())) {
-                throw r.error("upstream", "names no upstream in 'upstreams': '" + route.upstream() + "'");
+                throw r.error("upstream", "names no upstream in 'upstreams'");
             }
             if (route.split() != null && !upstreams.containsKey(route.split().stable())) {
-                throw r.error("split.stable", "names no upstream in 'upstreams': '" + route.split().stable() + "'");
+                throw r.error("split.stable", "names no upstream in 'upstreams'");
             }
             if (route.split() != null && route.split().stable().equals(route.upstream())) {
                 throw r.error("split.stable", "is the route's own upstream; a split needs two stacks");
             }
             if (route.shadow() != null && !upstreams.containsKey(route.shadow().target())) {
-                throw r.error("shadow.target", "names no upstream in 'upstreams': '" + route.shadow().target() + "'");
+                throw r.error("shadow.target", "names no upstream in 'upstreams'");
             }
             r.rejectUnknownKeys();
             return route;
@@ -412,8 +360,8 @@ public record GatewayConfig(
         for (int i = 0; i < routes.size(); i++) {
             for (int j = 0; j < i; j++) {
                 if (routes.get(i).prefix().equals(routes.get(j).prefix())) {
-                    throw new ConfigException("setting 'routes[" + i + "].prefix': '" + routes.get(i).prefix()
-                            + "' is also routes[" + j + "]'s; each prefix is one route");
+                    throw ConfigException.about("routes[" + i + "].prefix", "setting 'routes[" + i
+                            + "].prefix' is the same as routes[" + j + "]'s; each prefix is one route");
                 }
             }
         }
@@ -430,8 +378,8 @@ public record GatewayConfig(
         Map<String, RateLimitConfig> rateLimits = new LinkedHashMap<>();
         root.entries("rateLimits").forEach((name, l) -> {
             if (!upstreams.containsKey(name)) {
-                throw new ConfigException("setting '" + l.path() + "' names no upstream in 'upstreams' (drop it with "
-                        + "'rateLimits: {" + name + ": ~}')");
+                throw ConfigException.about(l.path(), "setting '" + l.path() + "' names no upstream in 'upstreams' "
+                        + "(drop it with 'rateLimits: {" + name + ": ~}')");
             }
             rateLimits.put(name, new RateLimitConfig(name, bucket(l, "read"), bucket(l, "write")));
             l.rejectUnknownKeys();
@@ -511,9 +459,9 @@ public record GatewayConfig(
         if (endpoints.isEmpty()) {
             throw r.error("endpoints", "needs at least one host:port (or 'demo')");
         }
-        for (String e : endpoints) {
-            if (!e.equals(DEMO_ENDPOINT)) {
-                HostPort.parse(e, r.path() + ".endpoints");
+        for (int i = 0; i < endpoints.size(); i++) {
+            if (!endpoints.get(i).equals(DEMO_ENDPOINT)) {
+                HostPort.parse(endpoints.get(i), r.path() + ".endpoints[" + i + "]");
             }
         }
         UpstreamConfig u = new UpstreamConfig(name, endpoints,

@@ -167,11 +167,27 @@ public record MigrationConfig(String overrideScope, Map<String, byte[]> adminTok
                 s.strings("headers").stream().map(h -> h.toLowerCase(java.util.Locale.ROOT)).toList(),
                 s.strings("ignore"), s.stringEntries("arrays"));
         s.rejectUnknownKeys();
-        try {
-            DiffRules.of(c.headers(), c.ignore(), c.arrays()); // checked now, not at the first comparison
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("setting '" + s.path() + "': " + e.getMessage());
+        // Checked now, not at the first comparison; item by item, so the error names the entry, not its text.
+        for (int i = 0; i < c.headers().size(); i++) {
+            diffRule(s.path() + ".headers[" + i + "]", List.of(c.headers().get(i)), List.of(), Map.of());
         }
+        for (int i = 0; i < c.ignore().size(); i++) {
+            diffRule(s.path() + ".ignore[" + i + "]", List.of(), List.of(c.ignore().get(i)), Map.of());
+        }
+        c.arrays().forEach((pattern, mode) -> diffRule(s.path() + ".arrays." + pattern, List.of(), List.of(),
+                Map.of(pattern, mode)));
         return c;
+    }
+
+    /** One entry of a shadow's comparison rules, refused with its setting and the rule it breaks. */
+    private static void diffRule(String setting, List<String> headers, List<String> ignore, Map<String, String> arrays) {
+        try {
+            DiffRules.of(headers, ignore, arrays);
+        } catch (IllegalArgumentException e) {
+            // DiffRules quotes the entry, then says why; the why (its cause's message, when it has one) is kept.
+            String why = e.getCause() != null ? e.getCause().getMessage()
+                    : !headers.isEmpty() ? "a header name is a non-empty token (RFC 9110 §5.1)" : "not a valid entry";
+            throw ConfigException.ofSetting(setting, "is refused: " + why);
+        }
     }
 }

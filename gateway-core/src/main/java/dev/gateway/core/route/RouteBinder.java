@@ -42,8 +42,8 @@ public final class RouteBinder {
             RateClasses rateClasses, GatewayMetrics metrics) {
         for (String id : config.operations().keySet()) {
             if (contract.operations().stream().noneMatch(o -> o.id().equals(id))) {
-                throw new ConfigException("setting 'operations." + id + "': the contract has no operation '"
-                        + id + "'");
+                throw ConfigException.about("operations." + id, "setting 'operations." + id
+                        + "': the contract has no operation of that id");
             }
         }
         Map<String, RequestRules> rules = contract.compileRequestRules(op -> {
@@ -94,8 +94,8 @@ public final class RouteBinder {
             }
         }
         if (best == null) {
-            throw new ConfigException("operation '" + op.id() + "' (" + op.method() + " " + op.pathTemplate()
-                    + ") falls under no prefix in 'routes'");
+            throw ConfigException.about("routes", "setting 'routes': operation '" + op.id() + "' (" + op.method()
+                    + " " + op.pathTemplate() + ") of the contract falls under no prefix in 'routes'");
         }
         Upstream upstream = upstreams.get(best.upstream());
         OperationConfig oc = config.operations().get(op.id());

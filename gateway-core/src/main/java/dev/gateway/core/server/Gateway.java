@@ -244,8 +244,10 @@ public final class Gateway implements AutoCloseable {
             throws InterruptedException {
         ChannelFuture f = bootstrap.bind(at.host(), at.port()).await();
         if (!f.isSuccess()) {
-            throw new ConfigException("setting '" + setting + "': cannot listen on " + at.host() + ":" + at.port()
-                    + ": " + f.cause().getMessage());
+            // The address is said: the gateway logs it whenever it listens, so it is no secret, and with
+            // layered files it is the one thing the operator may not know.
+            throw ConfigException.about(setting, "setting '" + setting + "': cannot listen on " + at.host() + ":"
+                    + at.port() + ": " + f.cause().getMessage());
         }
         return f.channel();
     }

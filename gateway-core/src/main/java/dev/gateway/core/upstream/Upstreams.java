@@ -22,13 +22,14 @@ public final class Upstreams {
         List<Upstream> out = new ArrayList<>();
         for (UpstreamConfig u : config.upstreams().values()) {
             List<Endpoint> endpoints = new ArrayList<>();
-            for (String e : u.endpoints()) {
+            for (int i = 0; i < u.endpoints().size(); i++) {
+                String e = u.endpoints().get(i);
+                String setting = "upstreams." + u.name() + ".endpoints[" + i + "]";
                 if (e.equals(GatewayConfig.DEMO_ENDPOINT)) { // the command line resolves it (DemoGateway)
-                    throw new ConfigException("setting 'upstreams." + u.name() + ".endpoints': '" + e
-                            + "' (the in-process demo service) is only served by the command line"
-                            + " (java -jar gateway.jar); give host:port");
+                    throw ConfigException.ofSetting(setting, "is 'demo' (the in-process demo service), which only "
+                            + "the command line (java -jar gateway.jar) serves; give host:port");
                 }
-                HostPort at = HostPort.parse(e, "upstreams." + u.name() + ".endpoints");
+                HostPort at = HostPort.parse(e, setting);
                 endpoints.add(new Endpoint(u.name(), at.host(), at.port(), u.breaker(),
                         metrics.endpoint(u.name(), at.host() + ":" + at.port())));
             }

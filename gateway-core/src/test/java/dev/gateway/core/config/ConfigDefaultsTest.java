@@ -120,19 +120,20 @@ class ConfigDefaultsTest {
     }
 
     @Test
-    void modesAreParsedAtLoadAndABadOneIsRefusedNamingSettingValueAndAcceptedValues() {
-        assertEquals("gw.yaml: setting 'routes[0].responseValidation' must be one of off, log, enforce; got 'strict'",
-                error("routes: [{prefix: /v1/trades, upstream: trade, responseValidation: strict}]"));
-        assertEquals("gw.yaml: setting 'operations.getTrade.responseValidation' must be one of off, log, enforce; "
-                + "got 'true'", error("operations: {getTrade: {responseValidation: true}}"));
-        assertEquals("gw.yaml: setting 'allocator' must be one of pooled, adaptive; got 'fancy'",
+    void modesAreParsedAtLoadAndABadOneIsRefusedNamingSettingLineAndAcceptedValues() {
+        // The value itself is never repeated: the line and column point at it.
+        assertEquals("gw.yaml:1:48: setting 'routes[0].responseValidation' must be one of off, log, enforce "
+                + "(in lower case)", error("routes: [{prefix: /v1/trades, upstream: trade, responseValidation: strict}]"));
+        assertEquals("gw.yaml:1:25: setting 'operations.getTrade.responseValidation' must be one of off, log, "
+                + "enforce (in lower case)", error("operations: {getTrade: {responseValidation: true}}"));
+        assertEquals("gw.yaml:1:1: setting 'allocator' must be one of pooled, adaptive (in lower case)",
                 error("allocator: fancy"));
-        assertEquals("gw.yaml: setting 'logging.level' must be one of trace, debug, info, warn, error, off; "
-                + "got 'loud'", error("logging: {level: loud}"));
+        assertEquals("gw.yaml:1:11: setting 'logging.level' must be one of trace, debug, info, warn, error, off",
+                error("logging: {level: loud}"));
         // Modes are written in lower case, as they always were; only the log level takes any case, as log4j does.
-        assertEquals("gw.yaml: setting 'operations.getTrade.responseValidation' must be one of off, log, enforce; "
-                + "got 'ENFORCE'", error("operations: {getTrade: {responseValidation: ENFORCE}}"));
-        assertEquals("gw.yaml: setting 'allocator' must be one of pooled, adaptive; got 'POOLED'",
+        assertEquals("gw.yaml:1:25: setting 'operations.getTrade.responseValidation' must be one of off, log, "
+                + "enforce (in lower case)", error("operations: {getTrade: {responseValidation: ENFORCE}}"));
+        assertEquals("gw.yaml:1:1: setting 'allocator' must be one of pooled, adaptive (in lower case)",
                 error("allocator: POOLED"));
         GatewayConfig c = GatewayConfig.fromYaml("allocator: adaptive\nlogging: {level: WARN}\n"
                 + "operations: {getTrade: {responseValidation: enforce}, getTask: {responseValidation: off}}", "gw.yaml");
@@ -151,7 +152,7 @@ class ConfigDefaultsTest {
         assertTrue(c.operations().isEmpty());
         assertTrue(c.auth().apiKeys().isEmpty());
         assertTrue(c.auth().hmacKeys().isEmpty());
-        assertEquals("gw.yaml: setting 'client.maxBody' is missing: gateway-defaults.yaml must give every setting a "
+        assertEquals("gw.yaml:1:10: setting 'client.maxBody' is missing: gateway-defaults.yaml must give every setting a "
                 + "value (directly or through a template) and ~ cannot remove one", error("client: {maxBody: ~}"));
     }
 

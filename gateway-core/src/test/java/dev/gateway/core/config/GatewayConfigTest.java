@@ -54,9 +54,11 @@ class GatewayConfigTest {
         assertTrue(error("routes: [{prefix: /v1/x, upstream: nowhere}]").contains("names no upstream"));
         assertTrue(error("allocator: fancy").contains("'allocator'"));
         assertTrue(error("client: {maxHeaderBytes: 3 parsecs}").contains("'client.maxHeaderBytes'"));
-        assertTrue(error("listener: {port: 1}\nlistener: {port: 2}\n").contains("Duplicate field 'listener'"));
+        assertEquals("gw.yaml:2:1: setting 'listener' is given twice (first on line 1)",
+                error("listener: {port: 1}\nlistener: {port: 2}\n"));
         assertTrue(error("- just\n- a list\n").contains("expected a map of settings"));
-        assertTrue(error("key: [unclosed").startsWith("gw.yaml: not valid YAML"));
+        assertEquals("gw.yaml:1:15: not valid YAML in setting 'key': expected ',' or ']', but got <stream end> "
+                + "(while parsing a flow sequence from line 1, column 6)", error("key: [unclosed"));
         // A file that does not parse is named with its line, never quoted: it may hold secrets.
         String broken = error("auth: {hmacKeys: {k1: 'a-secret-that-must-not-leak-0123456789'}}\nroutes: [\n");
         assertTrue(!broken.contains("a-secret") && broken.contains("line "), broken);
@@ -88,8 +90,9 @@ class GatewayConfigTest {
         assertEquals(List.of("trade"), List.copyOf(c.upstreams().keySet()));
         assertEquals(List.of("placeTradeBatch", "streamTaskEvents"), List.copyOf(c.operations().keySet()));
         // Without the route change, the default route to the removed upstream is the error.
-        assertTrue(error("upstreams: {task: ~}\nrateLimits: {task: ~}").contains(
-                "names no upstream in 'upstreams': 'task'"));
+        // (The route's upstream is a default no file wrote: the file is named without a line.)
+        assertEquals("gw.yaml: setting 'routes[1].upstream' names no upstream in 'upstreams'",
+                error("upstreams: {task: ~}\nrateLimits: {task: ~}"));
         assertTrue(error("upstreams: {task: ~}\nroutes: [{prefix: /v1/trades, upstream: trade}]").contains(
                 "setting 'rateLimits.task' names no upstream in 'upstreams' (drop it with 'rateLimits: {task: ~}')"));
     }
@@ -118,12 +121,14 @@ class GatewayConfigTest {
                 + "v".repeat(32) + "'}}", "gw.yaml").auth();
         assertEquals("s".repeat(40), new String(a.hmacKeys().get("f"), java.nio.charset.StandardCharsets.UTF_8));
         assertEquals(32, a.hmacKeys().get("v").length);
-        assertTrue(error("auth: {issuers: [me], hmacKeys: {k: short}}").contains(
-                "setting 'auth.hmacKeys.k' an HS256 secret must be at least 32 bytes, got 5"));
-        assertTrue(error("auth: {issuers: [me], hmacKeys: {k: 'env:GATEWAY_SURELY_UNSET_VARIABLE'}}").contains(
-                "names the environment variable GATEWAY_SURELY_UNSET_VARIABLE, which is not set"));
-        assertTrue(error("auth: {issuers: [me], hmacKeys: {k: 'file:" + dir.resolve("none") + "'}}").contains(
-                "setting 'auth.hmacKeys.k' cannot read"));
+        // The setting and its line, never the value (nor its length), the variable or the path.
+        assertEquals("gw.yaml:1:34: setting 'auth.hmacKeys.k' is too short: an HS256 secret must be at least 32 bytes",
+                error("auth: {issuers: [me], hmacKeys: {k: short}}"));
+        assertEquals("gw.yaml:1:34: setting 'auth.hmacKeys.k' names an environment variable (env:...) that is not set",
+                error("auth: {issuers: [me], hmacKeys: {k: 'env:GATEWAY_SURELY_UNSET_VARIABLE'}}"));
+        String unreadable = error("auth: {issuers: [me], hmacKeys: {k: 'file:" + dir.resolve("none") + "'}}");
+        assertEquals("gw.yaml:1:34: setting 'auth.hmacKeys.k' names a file (file:...) that cannot be read: no such file",
+                unreadable);
         assertTrue(error("auth: {hmacKeys: {k: '" + "v".repeat(32) + "'}}").contains(
                 "setting 'auth.issuers' must list the accepted token issuers"));
         assertTrue(error("auth: {apiKeys: {k: {sha256: my-secret-key}}}").contains(

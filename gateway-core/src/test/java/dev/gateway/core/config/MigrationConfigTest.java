@@ -89,8 +89,8 @@ class MigrationConfigTest {
         assertTrue(error("routes:\n  - {prefix: /v1, upstream: trade}\n  - {prefix: /v1, upstream: task}\n")
                 .contains("each prefix is one route"));
         assertTrue(error("migration: {adminTokens: {ops: short}}").contains("'migration.adminTokens.ops'"));
-        assertTrue(error("migration: {adminTokens: {ops: 'env:GATEWAY_NO_SUCH_VARIABLE_SET'}}")
-                .contains("GATEWAY_NO_SUCH_VARIABLE_SET"));
+        assertEquals("gw.yaml:1:27: setting 'migration.adminTokens.ops' names an environment variable (env:...) "
+                + "that is not set", error("migration: {adminTokens: {ops: 'env:GATEWAY_NO_SUCH_VARIABLE_SET'}}"));
         assertTrue(error("migration: {capture: {percent: 101}}").contains("'migration.capture.percent'"));
         assertTrue(error("migration: {sloGuard: {windowsInRow: 0}}").contains("'migration.sloGuard.windowsInRow'"));
     }

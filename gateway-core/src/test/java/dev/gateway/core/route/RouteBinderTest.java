@@ -65,7 +65,7 @@ class RouteBinderTest {
                 + " {prefix: /v1/tasks, upstream: task}]"));
         msg = assertThrows(ConfigException.class, () -> table("operations: {placeOrder: {idleTimeout: 1s}}"))
                 .getMessage();
-        assertTrue(msg.contains("no operation 'placeOrder'"), msg);
+        assertTrue(msg.contains("setting 'operations.placeOrder'") && msg.contains("no operation"), msg);
     }
 
     @Test

@@ -16,6 +16,6 @@ class DemoEndpointTest {
                 + "admin: {host: 127.0.0.1, port: 0}\n"
                 + "upstreams: {trade: {endpoints: ['127.0.0.1:1']}}\n", "gw.yaml");
         String msg = assertThrows(ConfigException.class, () -> Gateway.start(c)).getMessage();
-        assertTrue(msg.startsWith("setting 'upstreams.task.endpoints': 'demo'"), msg);
+        assertTrue(msg.startsWith("setting 'upstreams.task.endpoints[0]' is 'demo'"), msg);
     }
 }
