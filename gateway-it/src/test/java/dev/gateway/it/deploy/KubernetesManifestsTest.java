@@ -335,14 +335,17 @@ class KubernetesManifestsTest {
         }
         assertEquals("[trade:8080]", loaded.value("upstream.trade"));
         assertEquals("[task:8080]", loaded.value("upstream.task"));
-        // And without each of those variables the gateway refuses to start, naming it: the environment the
+        // And without each of those variables the gateway refuses to start, naming the setting that refers to
+        // it (never the reference itself: a secret pasted after "env:" would be printed): the environment the
         // Deployment gives is what makes the file load.
-        for (String var : new TreeSet<>(configEnvReferences().values())) {
+        for (Map.Entry<String, String> ref : configEnvReferences().entrySet()) {
+            String var = ref.getValue();
             Map<String, String> without = new HashMap<>(env);
             without.remove(var);
             ChildResult r = runLoader(without);
             assertNotEquals(0, r.exit(), "loaded without $" + var + ": " + r.out());
-            assertTrue(r.err().contains(var), "the refusal names $" + var + ": " + r.err());
+            assertTrue(r.err().contains("setting '" + ref.getKey() + "' names an environment variable"),
+                    "the refusal names the setting that reads $" + var + ": " + r.err());
         }
     }
 
