@@ -245,7 +245,10 @@ public final class Main {
         if (watch) {
             try {
                 ConfigWatcher watcher = ConfigWatcher.start(files, why -> gateway.gateway().reload(why));
-                Signal.handle(new Signal("HUP"), s -> watcher.trigger("SIGHUP"));
+                Signal.handle(new Signal("HUP"), s -> {
+                    log.info("SIGHUP: reading every layer again");
+                    watcher.trigger("SIGHUP");
+                });
                 log.info("watching {} for changes (and SIGHUP): routes' split and shadow are reloaded", files);
                 return watcher;
             } catch (IOException e) {

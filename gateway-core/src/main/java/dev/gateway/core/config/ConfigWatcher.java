@@ -38,6 +38,8 @@ public final class ConfigWatcher implements AutoCloseable {
     static final long RECHECK_SECONDS = 5;
     /** Events closer together than this are one change: an editor writes a file in several steps. */
     private static final long SETTLE_MILLIS = 100;
+    /** How often the thread looks for a {@link #trigger}, between file events. */
+    static final long TRIGGER_MILLIS = 200;
 
     private final List<Path> files;
     private final Consumer<String> reload;
@@ -94,36 +96,33 @@ public final class ConfigWatcher implements AutoCloseable {
         return w;
     }
 
-    /** Asks for a reload now, whether or not the file changed (SIGHUP). Returns at once. */
+    /**
+     * Asks for a reload whether or not a file changed (SIGHUP). Returns at once; the watcher's thread
+     * reloads within {@link #TRIGGER_MILLIS} ms.
+     */
     public void trigger(String why) {
+        // Not an interrupt: the watcher's thread reads files, and an interrupt closes a file channel mid-read.
         asked.set(why);
-        thread.interrupt(); // wakes the wait for events
     }
 
     private void run() {
+        long recheckAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(RECHECK_SECONDS);
         while (!closed) {
-            WatchKey key = null;
+            WatchKey key;
             try {
-                key = watch.poll(RECHECK_SECONDS, TimeUnit.SECONDS);
+                key = watch.poll(TRIGGER_MILLIS, TimeUnit.MILLISECONDS);
                 if (key != null) {
                     Thread.sleep(SETTLE_MILLIS);
-                }
-            } catch (InterruptedException e) {
-                if (closed) {
-                    return;
-                }
-            } catch (ClosedWatchServiceException e) {
-                return;
-            }
-            try {
-                if (key != null) {
                     drain(key); // every key reset, or its directory would report nothing more
                 }
-            } catch (ClosedWatchServiceException e) {
-                return;
+            } catch (InterruptedException | ClosedWatchServiceException e) {
+                return; // closed
             }
-            Thread.interrupted(); // a trigger that came while reloading is in `asked`, not lost
             String why = asked.getAndSet(null);
+            if (key == null && why == null && System.nanoTime() - recheckAt < 0) {
+                continue;
+            }
+            recheckAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(RECHECK_SECONDS);
             byte[][] now = hashes();
             boolean gone = Arrays.stream(now).anyMatch(h -> h == null);
             if (why == null && (gone || Arrays.deepEquals(now, loaded))) {
