@@ -22,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * {@code java -jar gateway.jar [--demo] [--config FILE]...} runs the gateway on its configuration layers
@@ -224,7 +225,7 @@ public final class Main {
     private static ConfigWatcher reloads(DemoGateway gateway, List<ConfigLayer> layers, boolean watch, Logger log) {
         List<Path> files = LayeredConfig.files(layers);
         if (files.isEmpty()) {
-            Signal.handle(new Signal("HUP"), s -> log.warn("SIGHUP: started without --config, nothing to reload"));
+            handleHangUp(log, s -> log.warn("SIGHUP: started without --config, nothing to reload"));
             return null;
         }
         gateway.gateway().reloadFrom(() -> {
@@ -245,7 +246,7 @@ public final class Main {
         if (watch) {
             try {
                 ConfigWatcher watcher = ConfigWatcher.start(files, why -> gateway.gateway().reload(why));
-                Signal.handle(new Signal("HUP"), s -> {
+                handleHangUp(log, s -> {
                     log.info("SIGHUP: reading every layer again");
                     watcher.trigger("SIGHUP");
                 });
@@ -255,8 +256,19 @@ public final class Main {
                 log.warn("cannot watch {} ({}); SIGHUP and POST /admin/reload still reload them", files, e.toString());
             }
         }
-        Signal.handle(new Signal("HUP"), s -> onHangUp.run());
+        handleHangUp(log, s -> onHangUp.run());
         return null;
+    }
+
+    /**
+     * Handles SIGHUP with {@code handler}, unless what started the process ignores it (nohup): the JVM then
+     * leaves it ignored, and the gateway says so, with the other ways to reload.
+     */
+    private static void handleHangUp(Logger log, SignalHandler handler) {
+        if (Signal.handle(new Signal("HUP"), handler) == SignalHandler.SIG_IGN) {
+            log.warn("SIGHUP is ignored by what started the gateway (nohup, say), so it cannot ask for a reload: "
+                    + "use POST /admin/reload, or migration.watchConfig");
+        }
     }
 
     private static void runDemo(String[] args) throws InterruptedException {

@@ -35,8 +35,16 @@ final class CliProcess implements AutoCloseable {
     record Result(int exit, String out, String err) {
     }
 
-    private CliProcess(List<String> jvmArgs, List<String> args, Path dir) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(JAVA));
+    /**
+     * Runs the JVM with SIGHUP at its default disposition, whatever the test run inherited: under nohup (a
+     * CI job, say) it is ignored, an ignored signal stays ignored across exec, and the JVM then never lets
+     * the gateway handle it.
+     */
+    static final List<String> HANG_UP_DEFAULT = List.of("env", "--default-signal=HUP");
+
+    private CliProcess(List<String> launch, List<String> jvmArgs, List<String> args, Path dir) throws IOException {
+        List<String> cmd = new ArrayList<>(launch);
+        cmd.add(JAVA);
         cmd.addAll(JVM);
         cmd.addAll(jvmArgs);
         cmd.addAll(List.of("-cp", CLASS_PATH, "dev.gateway.cli.Main"));
@@ -52,7 +60,12 @@ final class CliProcess implements AutoCloseable {
 
     /** Starts {@code Main} with {@code args}, in {@code dir} (relative paths are resolved there). */
     static CliProcess start(Path dir, List<String> jvmArgs, String... args) throws IOException {
-        return new CliProcess(jvmArgs, List.of(args), dir);
+        return new CliProcess(HANG_UP_DEFAULT, jvmArgs, List.of(args), dir);
+    }
+
+    /** Starts {@code Main} with {@code args} in {@code dir}, through {@code launch} (such as nohup). */
+    static CliProcess startThrough(List<String> launch, Path dir, String... args) throws IOException {
+        return new CliProcess(launch, List.of(), List.of(args), dir);
     }
 
     /** Runs {@code Main} with {@code args} in {@code dir} to its end (at most 60 s). */

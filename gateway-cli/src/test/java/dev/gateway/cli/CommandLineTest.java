@@ -241,6 +241,25 @@ class CommandLineTest {
         }
     }
 
+    /**
+     * Started with SIGHUP ignored (nohup), the JVM cannot take the signal over: the gateway says so, with
+     * the other ways to reload, and a SIGHUP neither reloads nor stops it.
+     */
+    @Test
+    void startedUnderNohupItSaysSighupCannotReload() throws Exception {
+        file("nohup.yaml", LOOPBACK + "warmup: {enabled: false}\nshutdown: {drainDelay: 0s, grace: 1s}\n");
+        try (CliProcess gw = CliProcess.startThrough(List.of("nohup"), dir, "--config", "nohup.yaml")) {
+            gw.out.awaitLine(Pattern.compile("gateway listening on"), 60);
+            gw.out.awaitLine(Pattern.compile("SIGHUP is ignored by what started the gateway.*POST /admin/reload"), 60);
+            gw.hangUp();
+            // SIGTERM still drains: had the SIGHUP stopped it, the exit would not be 0.
+            gw.process.destroy();
+            assertTrue(gw.process.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, gw.process.exitValue());
+            assertFalse(gw.out.soFar().contains("(SIGHUP)"), gw.out.soFar());
+        }
+    }
+
     private static String split(int weight) {
         return "routes:\n  - {prefix: /v1/trades, upstream: trade, split: {stable: legacy, canaryWeight: " + weight
                 + "}}\n  - {prefix: /v1/tasks, upstream: task}\n";

@@ -31,7 +31,9 @@ final class GatewayProcess implements AutoCloseable {
         if (jar == null || !Files.exists(Path.of(jar))) {
             throw new IllegalStateException("the shaded jar is missing: " + jar + " (run mvn verify from the root)");
         }
-        List<String> cmd = new ArrayList<>();
+        // SIGHUP at its default disposition, whatever this run inherited (nohup ignores it, an ignored signal
+        // stays ignored across exec, and the JVM then never lets the gateway handle it).
+        List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=HUP"));
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
         cmd.add("-jar");

@@ -52,7 +52,10 @@ class LauncherTest {
         List<String> cmd = new ArrayList<>(List.of(launcher.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().remove("JAVA_OPTS");
+        // The JVM's own environment options would print "Picked up ..." on stderr.
+        for (String v : List.of("JAVA_OPTS", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS")) {
+            pb.environment().remove(v);
+        }
         pb.environment().remove("GATEWAY_MEMORY");
         pb.environment().remove("GATEWAY_CDS");
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
@@ -95,11 +98,33 @@ class LauncherTest {
     }
 
     @Test
-    void withoutABudgetTheLimitOrAtMost512MiBIsSplit() throws Exception {
+    void withoutABudgetTheMemoryLimitOrAtMost512MiBIsSplit() throws Exception {
         Run run = run(launcher(), Map.of(), "token");
         assertEquals(0, run.exit(), run.stderr());
-        int heap = run.mib(XMX);
-        assertTrue(heap >= 32 && heap <= 128, "heap " + heap + " MiB: a quarter of a budget of 128 to 512 MiB");
+        long budget = defaultBudgetMiB();
+        assertEquals(Math.min(512, budget / 4), run.mib(XMX), "a quarter of " + budget + " MiB");
+    }
+
+    /** The budget the launcher takes without GATEWAY_MEMORY: the cgroup's limit, else 512 MiB or less. */
+    private static long defaultBudgetMiB() throws IOException {
+        Path v2 = Path.of("/sys/fs/cgroup/memory.max");
+        Path v1 = Path.of("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+        if (Files.isReadable(v2) && Files.readString(v2).strip().matches("\\d+")) {
+            return Long.parseLong(Files.readString(v2).strip()) / (1024 * 1024);
+        }
+        if (Files.isReadable(v1)) {
+            long limit = Long.parseLong(Files.readString(v1).strip());
+            if (limit < 4611686018427387904L) {
+                return limit / (1024 * 1024);
+            }
+        }
+        for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+            if (line.startsWith("MemTotal:")) {
+                long kib = Long.parseLong(line.replaceAll("\\D", ""));
+                return Math.min(512, kib / 1024);
+            }
+        }
+        return 512;
     }
 
     @Test
@@ -148,6 +173,21 @@ class LauncherTest {
     }
 
     @Test
+    void nativeLibrariesBesideTheJarAreOnTheLibraryPath(@TempDir Path dir) throws Exception {
+        Path launcher = Files.copy(launcher(), dir.resolve("gateway"));
+        Files.createSymbolicLink(dir.resolve("gateway.jar"), Path.of(System.getProperty("gateway.jar")).toRealPath());
+        Run without = run(launcher, Map.of("GATEWAY_MEMORY", "256m"), "token");
+        assertEquals(0, without.exit(), without.stderr());
+        assertFalse(without.command().contains("java.library.path"), without.command());
+        assertFalse(without.command().contains("SharedArchiveFile"), "no archive beside this jar: " + without.command());
+
+        Path lib = Files.createDirectory(dir.resolve("lib"));
+        Run with = run(launcher, Map.of("GATEWAY_MEMORY", "256m"), "token");
+        assertEquals(0, with.exit(), with.stderr());
+        assertTrue(with.command().contains(" -Djava.library.path=" + lib.toRealPath() + " "), with.command());
+    }
+
+    @Test
     void argumentsPassThroughUnsplitAndJavaOptsComeLastBeforeTheJar() throws Exception {
         Run run = run(launcher(), Map.of("GATEWAY_MEMORY", "256m", "JAVA_OPTS", "-Xmx100m -Dgateway.x=1"),
                 "token", "--subject", "desk one; $(id) *", "--ttl", "5m");
@@ -155,8 +195,10 @@ class LauncherTest {
         assertEquals("desk one; $(id) *", claims(run.stdout()).path("sub").asText());
         String command = run.command();
         // JAVA_OPTS after the launcher's own heap option, so it wins; then -jar and the arguments.
-        assertTrue(command.indexOf("-Xmx64m") < command.indexOf("-Xmx100m"), command);
-        assertTrue(command.indexOf("-Dgateway.x=1") < command.indexOf(" -jar "), command);
+        int own = command.indexOf("-Xmx64m");
+        int opts = command.indexOf("-Xmx100m");
+        int property = command.indexOf("-Dgateway.x=1");
+        assertTrue(own >= 0 && opts > own && property > opts && command.indexOf(" -jar ") > property, command);
         assertEquals(1, run.stdout().strip().lines().count(), "one token on stdout: " + run.stdout());
     }
 }
