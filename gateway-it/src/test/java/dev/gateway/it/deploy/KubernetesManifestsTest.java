@@ -20,7 +20,9 @@ import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SchemaRegistryConfig;
 import com.networknt.schema.dialect.Dialects;
 import com.networknt.schema.path.PathType;
+import dev.gateway.core.config.ConfigLayer;
 import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.config.LayeredConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
@@ -288,6 +290,23 @@ class KubernetesManifestsTest {
                         + " s + shutdown.drainDelay " + drainDelay + " + shutdown.grace " + grace);
     }
 
+    /**
+     * The pod runs the image's entry point: the launcher with the image's own layer first, then the
+     * Deployment's args; the loader above reads the same two files in that order. The user it runs as is
+     * the image's.
+     */
+    @Test
+    void theImagesEntryPointAndUserAreWhatThePodRuns() throws Exception {
+        List<String> dockerfile = Files.readAllLines(projectRoot().resolve("docker/Dockerfile"));
+        assertTrue(dockerfile.contains("ENTRYPOINT [\"/app/gateway\", \"--config\", \"/app/container.yaml\"]"),
+                "the image's entry point changed: the loader here must read what it layers");
+        assertTrue(dockerfile.contains("COPY docker/container.yaml /app/container.yaml"), "the image's own layer");
+        ObjectNode c = container(deployment());
+        String user = c.path("securityContext").path("runAsUser").asText() + ":"
+                + c.path("securityContext").path("runAsGroup").asText();
+        assertTrue(dockerfile.contains("USER " + user), "the pod runs as " + user + ", the image as another user");
+    }
+
     @Test
     void theConfigMapIsTheGatewaysConfigFileAndHotReloads() throws Exception {
         ObjectNode d = deployment();
@@ -298,6 +317,8 @@ class KubernetesManifestsTest {
         assertTrue(at >= 0 && at + 1 < args.size(), "args give --config FILE: " + args);
         Path file = Path.of(args.get(at + 1));
         assertFalse(c.has("command"), "the image's entry point (the launcher) stays");
+        // --demo would keep the public demo credentials beside the Secret's (maps merge key by key).
+        assertFalse(args.contains("--demo"), "the demo layer in production: " + args);
 
         JsonNode mount = null;
         for (JsonNode m : c.path("volumeMounts")) {
@@ -620,7 +641,7 @@ class KubernetesManifestsTest {
             String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
             ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", classPath, LoadConfig.class.getName(),
-                    file.toString());
+                    projectRoot().resolve("docker/container.yaml").toString(), file.toString());
             pb.environment().clear(); // only what the Deployment gives, plus what a JVM needs to start
             pb.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
             pb.environment().putAll(env);
@@ -639,9 +660,10 @@ class KubernetesManifestsTest {
     }
 
     /**
-     * Loads a configuration file with {@link GatewayConfig#load} (the gateway's own loader: defaults merged,
-     * read strictly, {@code env:} resolved) and prints what the test compares, a digest in place of each
-     * secret. Exit 2 with the loader's message when it refuses the file.
+     * Loads the configuration layers the pod runs with, the image's ({@code docker/container.yaml}, its entry
+     * point's {@code --config}) then the ConfigMap's, with the gateway's own loader ({@link LayeredConfig}:
+     * defaults merged, read strictly, {@code env:} resolved), and prints what the test compares, a digest in
+     * place of each secret. Exit 2 with the loader's message when it refuses them.
      */
     public static final class LoadConfig {
         static final String PREFIX = "k8s-manifests-test ";
@@ -649,7 +671,11 @@ class KubernetesManifestsTest {
         public static void main(String[] args) throws Exception {
             GatewayConfig c;
             try {
-                c = GatewayConfig.load(Path.of(args[0]));
+                List<ConfigLayer> layers = new ArrayList<>();
+                for (String a : args) {
+                    layers.add(ConfigLayer.file(Path.of(a)));
+                }
+                c = LayeredConfig.load(layers).config();
             } catch (RuntimeException e) {
                 System.err.println(e.getMessage());
                 System.exit(2);
