@@ -1,0 +1,107 @@
+package dev.gateway.core.ratelimit;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One replica's tokens in hand for one caller and class, leased from the shared bucket, and what it knows
+ * of that bucket. Read and written from any event loop (takes) and from Redis's I/O thread (grants).
+ */
+final class Lease {
+    /**
+     * Tokens in hand. Below zero it is debt: requests the local fallback admitted while no lease was in
+     * hand, paid back from the next grant so that they count against the shared bucket too.
+     */
+    private final AtomicLong tokens = new AtomicLong();
+    /** Set while one refill is in flight: at most one per lease. */
+    private final AtomicBoolean refilling = new AtomicBoolean();
+    /** {@link System#nanoTime} before which the shared bucket said it is empty: no refill, no fallback. */
+    private volatile long emptyUntil = System.nanoTime(); // nanoTime is compared by difference: no MIN_VALUE
+    /** Used since the last sweep; plain writes, a lost one only makes an idle lease live one sweep longer. */
+    private volatile boolean touched = true;
+
+    /** Takes one token in hand, if there is one; returns the tokens left, or -1 when none was taken. */
+    long take() {
+        touched = true;
+        while (true) {
+            long t = tokens.get();
+            if (t <= 0) {
+                return -1;
+            }
+            if (tokens.compareAndSet(t, t - 1)) {
+                return t - 1;
+            }
+        }
+    }
+
+    /**
+     * Borrows one token from the next grant, for a request the fallback is about to decide while no token
+     * is in hand; false when {@code maxDebt} tokens are owed already. The cap is what keeps replicas from
+     * running up debts the shared bucket never pays: its grants go to whoever asks first, not to whoever
+     * owes.
+     */
+    boolean borrow(long maxDebt) {
+        while (true) {
+            long t = tokens.get();
+            if (t <= -maxDebt) {
+                return false;
+            }
+            if (tokens.compareAndSet(t, t - 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Gives back a token borrowed for a request the fallback then refused. */
+    void giveBack() {
+        tokens.incrementAndGet();
+    }
+
+    /** Tokens in hand (below zero: owed). */
+    long tokens() {
+        return tokens.get();
+    }
+
+    /** Whether the shared bucket said it is empty until after {@code now} ({@link System#nanoTime}). */
+    boolean emptyAt(long now) {
+        return emptyUntil - now > 0;
+    }
+
+    /** Nanoseconds from {@code now} until the shared bucket has a token, as it last said (0 if it has). */
+    long emptyFor(long now) {
+        return Math.max(0, emptyUntil - now);
+    }
+
+    /** Claims the one refill; false when one is already in flight. */
+    boolean startRefill() {
+        return refilling.compareAndSet(false, true);
+    }
+
+    /**
+     * A refill came back: adds the grant to the tokens in hand (paying debt first) and, when the bucket
+     * gave less than asked, notes until when it is empty.
+     */
+    void granted(Grant grant, long wanted, long now) {
+        tokens.addAndGet(grant.granted());
+        if (grant.granted() < wanted) {
+            emptyUntil = now + grant.waitMicros() * 1000;
+        }
+        refilling.set(false);
+    }
+
+    /** A refill failed; the next may start. */
+    void failed() {
+        refilling.set(false);
+    }
+
+    boolean refilling() {
+        return refilling.get();
+    }
+
+    /** Whether it was used since the last call; clears the mark. */
+    boolean touchedSinceLastLook() {
+        boolean t = touched;
+        touched = false;
+        return t;
+    }
+}

@@ -1,0 +1,219 @@
+package dev.gateway.core.ratelimit;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Rate limits shared by every replica through GCRA buckets on Redis ({@link RedisLeaseStore}), decided
+ * locally: each replica holds a small lease of tokens per caller and class and spends it without I/O.
+ * When a lease falls below half of {@code leaseSize}, one asynchronous refill asks the shared bucket
+ * for enough tokens to fill it again (at most one refill in flight per caller and class).
+ *
+ * <p>Where no token is in hand, the decision is a local GCRA bucket at {@code perSecond / expectedReplicas}
+ * with burst {@code ceil(burst / expectedReplicas)} (the fallback), so a caller's first request never
+ * waits for Redis. What the fallback admits while Redis is up is borrowed from the next grant (at most
+ * {@code leaseSize} tokens owed per lease), so it counts against the shared bucket too. When the shared
+ * bucket said it is empty, requests are refused until the time it gave, without asking it again; so a
+ * caller that keeps at its limit is admitted mostly by the fallback, on credit, and the refills pay for
+ * it. When a refill fails or times out, the store is marked down and every decision is the fallback's
+ * until a probe ({@code PING}) succeeds.
+ *
+ * <p>Error bound, per caller and class, with {@code N} replicas and lease size {@code L}: in any window of
+ * {@code T} seconds while Redis is up, the replicas together admit at most {@code perSecond × T + burst +
+ * 2 × N × L}: the shared bucket's own bound, plus the tokens each replica held before the window and
+ * spends in it (at most {@code L}), plus what each still owes at its end (at most {@code L}). While Redis
+ * is down, each replica admits what its fallback does ({@code perSecond / N × T + ceil(burst / N)}),
+ * uncounted by Redis: the limit holds only if {@code expectedReplicas} is not below the replicas running,
+ * and a window that spans the outage's end can add a full {@code burst} from the refilled shared bucket.
+ * Under-admission: tokens in hand on a replica the caller no longer reaches stay unused (at most {@code L}
+ * per replica) until the caller is swept; and a request that finds its lease empty and owing {@code L}
+ * is refused until a refill lands, though the shared bucket may hold tokens.
+ *
+ * <p>{@link #tryAcquire} never waits: it reads and writes atomics and starts commands whose answers
+ * arrive on Lettuce's I/O thread.
+ */
+public final class LeasedRateLimiter implements RateLimiter {
+    private final RedisLeaseStore store;
+    private final LocalRateLimiter fallback;
+    private final RateClass[] fallbackClasses;
+    private final int classes;
+    private final long leaseSize;
+    private final long lowWater;
+    private final ConcurrentHashMap<String, Lease[]> leases = new ConcurrentHashMap<>();
+    private final ScheduledFuture<?> sweep;
+
+    private final LongAdder leaseAdmitted = new LongAdder();
+    private final LongAdder fallbackAdmitted = new LongAdder();
+    private final LongAdder refused = new LongAdder();
+    private final LongAdder refills = new LongAdder();
+    private final LongAdder refillFailures = new LongAdder();
+    private final LongAdder refillsDone = new LongAdder();
+
+    /**
+     * @param classes every rate class, in index order ({@link RateClasses#all})
+     * @param store the shared buckets; closed with this limiter
+     * @param leaseSize tokens a replica holds per caller and class at most (1 or more)
+     * @param expectedReplicas how many replicas share the limits (1 or more): the fallback's share
+     * @param background runs the sweeps of idle callers every {@code sweepEvery}
+     * @throws IllegalArgumentException when {@code leaseSize} or {@code expectedReplicas} is below 1
+     */
+    LeasedRateLimiter(List<RateClass> classes, RedisLeaseStore store, int leaseSize, int expectedReplicas,
+            ScheduledExecutorService background, Duration sweepEvery) {
+        if (leaseSize < 1 || expectedReplicas < 1) {
+            throw new IllegalArgumentException("leaseSize and expectedReplicas must be 1 or more: " + leaseSize
+                    + ", " + expectedReplicas);
+        }
+        this.store = store;
+        this.classes = classes.size();
+        this.leaseSize = leaseSize;
+        this.lowWater = (leaseSize + 1) / 2;
+        this.fallbackClasses = new RateClass[this.classes];
+        for (RateClass c : classes) {
+            RateClass share = new RateClass(c.index(), c.name(), c.perSecond() / expectedReplicas,
+                    Math.max(1, (c.burst() + expectedReplicas - 1) / expectedReplicas));
+            fallbackClasses[c.index()] = share;
+        }
+        this.fallback = new LocalRateLimiter(this.classes, background, sweepEvery);
+        this.sweep = background.scheduleWithFixedDelay(this::evictIdle, sweepEvery.toNanos(), sweepEvery.toNanos(),
+                TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public long tryAcquire(String caller, RateClass c) {
+        Lease[] mine = leases.get(caller);
+        if (mine == null) {
+            mine = leases.computeIfAbsent(caller, k -> newLeases());
+        }
+        Lease lease = mine[c.index()];
+        if (!store.up()) {
+            return decideLocally(caller, c);
+        }
+        long left = lease.take();
+        if (left >= 0) {
+            if (left < lowWater && !lease.emptyAt(System.nanoTime())) {
+                refill(caller, c, lease); // not while the bucket said it is empty: it would grant nothing
+            }
+            leaseAdmitted.increment();
+            return left;
+        }
+        long now = System.nanoTime();
+        if (lease.emptyAt(now)) {
+            refused.increment();
+            return -1 - lease.emptyFor(now);
+        }
+        refill(caller, c, lease);
+        if (!lease.borrow(leaseSize)) {
+            refused.increment(); // owes a whole lease: wait for the refill on its way
+            return -1 - c.intervalNanos();
+        }
+        long decision = decideLocally(caller, c);
+        if (decision < 0) {
+            lease.giveBack();
+        }
+        return decision;
+    }
+
+    /** The local share's decision (owed to the shared bucket when the caller borrowed for it). */
+    private long decideLocally(String caller, RateClass c) {
+        long decision = fallback.tryAcquire(caller, fallbackClasses[c.index()]);
+        if (decision >= 0) {
+            fallbackAdmitted.increment();
+        } else {
+            refused.increment();
+        }
+        return decision;
+    }
+
+    private void refill(String caller, RateClass c, Lease lease) {
+        if (!lease.startRefill()) {
+            return;
+        }
+        long wanted = leaseSize - lease.tokens(); // debt included
+        if (wanted <= 0) {
+            lease.failed(); // a grant landed since the take: nothing to ask
+            return;
+        }
+        refills.increment();
+        store.lease(caller, c, wanted).whenComplete((grant, e) -> {
+            if (e == null) {
+                lease.granted(grant, wanted, System.nanoTime());
+            } else {
+                refillFailures.increment();
+                store.markDown();
+                lease.failed();
+            }
+            refillsDone.increment();
+        });
+    }
+
+    private Lease[] newLeases() {
+        Lease[] l = new Lease[classes];
+        for (int i = 0; i < classes; i++) {
+            l[i] = new Lease();
+        }
+        return l;
+    }
+
+    /**
+     * Drops callers none of whose leases was used since the previous sweep and none refilling. Their
+     * tokens in hand are lost to everyone (under-admission); a debt (at most {@code leaseSize}) is
+     * forgiven, once per sweep interval of idleness at most.
+     */
+    void evictIdle() {
+        leases.entrySet().removeIf(e -> {
+            boolean idle = true;
+            for (Lease l : e.getValue()) {
+                // every lease is looked at, so every mark is cleared for the next sweep
+                idle &= !l.touchedSinceLastLook() & !l.refilling();
+            }
+            return idle;
+        });
+    }
+
+    /** Requests admitted from tokens in hand: decided locally, counted by the shared bucket. */
+    public long leaseAdmitted() {
+        return leaseAdmitted.sum();
+    }
+
+    /** Requests admitted by the local fallback (a caller's first moments, a refill in flight, Redis down). */
+    public long fallbackAdmitted() {
+        return fallbackAdmitted.sum();
+    }
+
+    /** Requests refused, by the shared bucket's last word or by the fallback. */
+    public long refused() {
+        return refused.sum();
+    }
+
+    /** Refills asked of Redis. */
+    public long refills() {
+        return refills.sum();
+    }
+
+    /** Refills that failed or timed out (each marks Redis down). */
+    public long refillFailures() {
+        return refillFailures.sum();
+    }
+
+    /** Refills asked and not yet answered or failed. */
+    public long refillsInFlight() {
+        return refills.sum() - refillsDone.sum();
+    }
+
+    /** Whether decisions are shared (Redis up) rather than the fallback's alone. */
+    public boolean shared() {
+        return store.up();
+    }
+
+    @Override
+    public void close() {
+        sweep.cancel(false);
+        fallback.close();
+        store.close();
+    }
+}

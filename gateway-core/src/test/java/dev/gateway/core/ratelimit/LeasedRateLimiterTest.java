@@ -1,0 +1,195 @@
+package dev.gateway.core.ratelimit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link LeasedRateLimiter} against a real redis-server: shared limits within the stated bound, one or two
+ * replicas, and decisions that go on without Redis when it crashes or hangs.
+ */
+class LeasedRateLimiterTest {
+    private static final RateClass READS = new RateClass(0, "trade.read", 200, 20);
+    /** Fast enough that the requests of a test never reach its limit. */
+    private static final RateClass FAST = new RateClass(1, "trade.write", 10_000, 200);
+    private static final int LEASE = 10;
+
+    private RedisServer redis;
+    private ScheduledExecutorService background;
+
+    @BeforeEach
+    void start() throws Exception {
+        redis = RedisServer.start();
+        background = Executors.newSingleThreadScheduledExecutor();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        background.shutdownNow();
+        redis.close();
+    }
+
+    private LeasedRateLimiter limiter(int replicas, Duration timeout) {
+        RedisLeaseStore store = new RedisLeaseStore(redis.uri(), timeout, background, Duration.ofMillis(50));
+        return new LeasedRateLimiter(List.of(READS, FAST), store, LEASE, replicas, background, Duration.ofSeconds(60));
+    }
+
+    /** Calls tryAcquire as fast as it can for {@code nanos}; returns the admissions. */
+    private static long hammer(RateLimiter limiter, String caller, long nanos) {
+        long admitted = 0;
+        long deadline = System.nanoTime() + nanos;
+        while (System.nanoTime() - deadline < 0) {
+            if (limiter.tryAcquire(caller, READS) >= 0) {
+                admitted++;
+            }
+        }
+        return admitted;
+    }
+
+    /** Calls tryAcquire about once a millisecond until {@code done}; fails after 20 s. */
+    private static void acquireUntil(RateLimiter limiter, String caller, BooleanSupplier done, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!done.getAsBoolean()) {
+            assertTrue(System.nanoTime() - deadline < 0, "not within 20 s: " + what);
+            limiter.tryAcquire(caller, READS);
+            LockSupport.parkNanos(1_000_000); // pacing, so the limiter's own threads get a core
+        }
+    }
+
+    /** Waits for the refills in flight to land, so the counters are final. */
+    private static void settle(LeasedRateLimiter limiter) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (limiter.refillsInFlight() > 0) {
+            assertTrue(System.nanoTime() - deadline < 0, "refills still in flight after 20 s");
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
+    void oneReplicaAdmitsTheRateTimesTheTimePlusTheBurst() {
+        try (LeasedRateLimiter limiter = limiter(1, Duration.ofSeconds(1))) {
+            long start = System.nanoTime();
+            long admitted = hammer(limiter, "alice", TimeUnit.SECONDS.toNanos(3));
+            settle(limiter);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            double ideal = READS.perSecond() * seconds + READS.burst();
+            // the lease in hand before the window (L) and the debt not yet paid back at its end (L)
+            double bound = ideal + 2 * LEASE;
+            System.out.printf("one replica: admitted %d in %.3f s (lease %d, fallback %d, refused %d, refills %d);"
+                    + " rate×time+burst = %.1f, bound %.1f%n", admitted, seconds, limiter.leaseAdmitted(),
+                    limiter.fallbackAdmitted(), limiter.refused(), limiter.refills(), ideal, bound);
+            assertTrue(admitted <= bound, admitted + " > " + bound);
+            assertTrue(admitted >= 0.95 * ideal, "the limit is not much stricter than set: " + admitted + " < 0.95 × " + ideal);
+            assertEquals(0, limiter.refillFailures());
+        }
+    }
+
+    @Test
+    void aCallerUnderItsLimitIsDecidedFromItsLeaseAfterItsFirstRequest() {
+        try (LeasedRateLimiter limiter = limiter(1, Duration.ofSeconds(1))) {
+            for (int i = 0; i < 100; i++) {
+                assertTrue(limiter.tryAcquire("grace", FAST) >= 0, "request " + i);
+                settle(limiter); // the refill each take may start has landed before the next
+            }
+            assertEquals(1, limiter.fallbackAdmitted(), "the first request, before Redis had answered");
+            assertEquals(99, limiter.leaseAdmitted());
+            assertEquals(0, limiter.refused());
+            assertTrue(limiter.refills() <= 100 / (LEASE / 2) + 1, "one refill per half a lease: " + limiter.refills());
+        }
+    }
+
+    @Test
+    void twoReplicasSharingOneRedisStayWithinTheBound() throws Exception {
+        try (LeasedRateLimiter a = limiter(2, Duration.ofSeconds(1)); LeasedRateLimiter b = limiter(2, Duration.ofSeconds(1))) {
+            AtomicLong admittedB = new AtomicLong();
+            long start = System.nanoTime();
+            Thread other = new Thread(() -> admittedB.set(hammer(b, "bob", TimeUnit.SECONDS.toNanos(3))));
+            other.start();
+            long admittedA = hammer(a, "bob", TimeUnit.SECONDS.toNanos(3));
+            other.join();
+            settle(a);
+            settle(b);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long admitted = admittedA + admittedB.get();
+            double ideal = READS.perSecond() * seconds + READS.burst();
+            // per replica: its lease in hand (L) and its debt (L)
+            double bound = ideal + 2 * 2 * LEASE;
+            System.out.printf("two replicas: admitted %d + %d = %d in %.3f s (fallback %d + %d); rate×time+burst = %.1f,"
+                    + " bound %.1f%n", admittedA, admittedB.get(), admitted, seconds, a.fallbackAdmitted(),
+                    b.fallbackAdmitted(), ideal, bound);
+            assertTrue(admitted <= bound, admitted + " > " + bound);
+            assertTrue(admitted >= 0.95 * ideal, admitted + " < 0.95 × " + ideal);
+            assertTrue(admittedA > 0.25 * admitted && admittedB.get() > 0.25 * admitted, "both replicas are served");
+        }
+    }
+
+    @Test
+    void aCrashedRedisLeavesDecisionsToTheFallbackUntilItIsBack() throws Exception {
+        try (LeasedRateLimiter limiter = limiter(2, Duration.ofMillis(200))) {
+            acquireUntil(limiter, "carol", () -> limiter.leaseAdmitted() > 0, "a decision from a lease");
+            redis.kill();
+            acquireUntil(limiter, "carol", () -> !limiter.shared(), "the store marked down");
+            assertTrue(limiter.refillFailures() > 0, "a refill failed");
+
+            long fallbackBefore = limiter.fallbackAdmitted();
+            long leaseBefore = limiter.leaseAdmitted();
+            // A new caller while Redis is down is admitted by the fallback, its burst (20 / 2) and no more.
+            long admitted = 0;
+            for (int i = 0; i < 15; i++) {
+                admitted += limiter.tryAcquire("dave", READS) >= 0 ? 1 : 0;
+            }
+            assertEquals(10, admitted, "the fallback's share of the burst");
+            assertEquals(fallbackBefore + 10, limiter.fallbackAdmitted());
+            assertEquals(leaseBefore, limiter.leaseAdmitted(), "no lease is used while Redis is down");
+
+            redis.restart(); // same port; it forgot the script and every bucket
+            acquireUntil(limiter, "carol", limiter::shared, "the probe finds Redis back");
+            acquireUntil(limiter, "erin", () -> limiter.leaseAdmitted() > leaseBefore, "a decision from a lease again");
+            System.out.printf("crash: refills %d, failed %d; lease %d, fallback %d, refused %d%n", limiter.refills(),
+                    limiter.refillFailures(), limiter.leaseAdmitted(), limiter.fallbackAdmitted(), limiter.refused());
+        }
+    }
+
+    @Test
+    void aHungRedisNeverHoldsADecision() throws Exception {
+        // An hour's timeout: a limiter that waited for Redis would not come back while it is frozen.
+        try (LeasedRateLimiter limiter = limiter(1, Duration.ofHours(1))) {
+            acquireUntil(limiter, "frank", () -> limiter.leaseAdmitted() > 0, "a decision from a lease");
+            settle(limiter);
+            redis.freeze();
+            try {
+                long decided = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                    long n = 0;
+                    for (int i = 0; i < 1000; i++) {
+                        limiter.tryAcquire("frank", READS);
+                        limiter.tryAcquire("new-caller-" + i, READS);
+                        n += 2;
+                    }
+                    return n;
+                });
+                assertEquals(2000, decided);
+                // Redis answered none of it: the refills asked are still in flight, none failed.
+                assertTrue(limiter.refillsInFlight() > 0, "refills wait on the frozen Redis");
+                assertEquals(0, limiter.refillFailures());
+                assertTrue(limiter.fallbackAdmitted() >= 1000, "each new caller was decided by the fallback");
+                assertTrue(limiter.shared(), "a slow answer is not yet a failure");
+            } finally {
+                redis.thaw();
+            }
+            settle(limiter);
+            assertEquals(0, limiter.refillFailures(), "the answers came once Redis went on");
+        }
+    }
+}
