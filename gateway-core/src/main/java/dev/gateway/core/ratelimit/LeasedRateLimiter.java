@@ -175,6 +175,11 @@ public final class LeasedRateLimiter implements RateLimiter {
         });
     }
 
+    /** Callers whose leases are held (for tests and metrics). */
+    public int callers() {
+        return leases.size();
+    }
+
     /** Requests admitted from tokens in hand: decided locally, counted by the shared bucket. */
     public long leaseAdmitted() {
         return leaseAdmitted.sum();

@@ -111,6 +111,23 @@ class LeasedRateLimiterTest {
     }
 
     @Test
+    void aCallerIdleForAWholeSweepIntervalIsDropped() {
+        try (LeasedRateLimiter limiter = limiter(1, Duration.ofSeconds(1))) {
+            limiter.tryAcquire("henry", FAST);
+            limiter.tryAcquire("ivy", FAST);
+            settle(limiter);
+            limiter.evictIdle(); // both were used since the limiter began
+            assertEquals(2, limiter.callers());
+            limiter.tryAcquire("ivy", FAST);
+            settle(limiter);
+            limiter.evictIdle(); // henry was not used since the last sweep
+            assertEquals(1, limiter.callers());
+            limiter.evictIdle();
+            assertEquals(0, limiter.callers());
+        }
+    }
+
+    @Test
     void twoReplicasSharingOneRedisStayWithinTheBound() throws Exception {
         try (LeasedRateLimiter a = limiter(2, Duration.ofSeconds(1)); LeasedRateLimiter b = limiter(2, Duration.ofSeconds(1))) {
             AtomicLong admittedB = new AtomicLong();

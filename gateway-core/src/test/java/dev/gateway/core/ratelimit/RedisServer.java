@@ -60,11 +60,15 @@ final class RedisServer implements AutoCloseable {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("redis-server is still running");
         }
-        process = new ProcessBuilder(List.of("redis-server", "--save", "", "--appendonly", "no",
-                "--port", Integer.toString(port), "--bind", "127.0.0.1", "--dir", dir.toString()))
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("redis.log").toFile())
-                .start();
+        try {
+            process = new ProcessBuilder(List.of("redis-server", "--save", "", "--appendonly", "no",
+                    "--port", Integer.toString(port), "--bind", "127.0.0.1", "--dir", dir.toString()))
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("redis.log").toFile())
+                    .start();
+        } catch (IOException e) {
+            throw new IOException("cannot run redis-server (scripts/lib/redis.sh installs Debian's package): " + e, e);
+        }
         long deadline = System.nanoTime() + START_LIMIT_NANOS;
         while (!answersPing()) {
             if (!process.isAlive()) {
