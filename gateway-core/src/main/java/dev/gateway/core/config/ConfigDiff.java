@@ -21,7 +21,9 @@ public final class ConfigDiff {
      *     or {@code null} when they are the same
      */
     public static String firstDifference(GatewayConfig a, GatewayConfig b) {
-        return diff(a, b, "");
+        String d = diff(a, b, "");
+        // The store's settings are written under rateLimits (rateLimits.store, rateLimits.redis.timeout).
+        return d != null && d.startsWith("rateLimitStore.") ? "rateLimits" + d.substring("rateLimitStore".length()) : d;
     }
 
     private static String diff(Object a, Object b, String path) {

@@ -79,9 +79,20 @@ final class ConfigReader {
 
     /** The same, each entry merged over {@code template} first (the entry's own keys win). */
     Map<String, ConfigReader> entries(String key, ObjectNode template) {
+        return entries(key, template, Set.of());
+    }
+
+    /**
+     * The same, without the names in {@code settings}: keys of that map that are settings read on their own
+     * ({@code rateLimits.store}), not entries.
+     */
+    Map<String, ConfigReader> entries(String key, ObjectNode template, Set<String> settings) {
         Map<String, ConfigReader> out = new LinkedHashMap<>();
-        namedValues(key).forEach((name, value) -> out.put(name,
-                new ConfigReader(overTemplate(template, value), qualified(key) + "." + name)));
+        namedValues(key).forEach((name, value) -> {
+            if (!settings.contains(name)) {
+                out.put(name, new ConfigReader(overTemplate(template, value), qualified(key) + "." + name));
+            }
+        });
         return out;
     }
 
@@ -276,6 +287,11 @@ final class ConfigReader {
                         + String.join(", ", new TreeSet<>(read)) + ")");
             }
         }
+    }
+
+    /** Whether this whole map was removed with ~ (or never given): none of its settings has a value. */
+    boolean isRemoved() {
+        return node.isMissingNode() || node.isNull();
     }
 
     String path() {

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * One immutable snapshot of the gateway's settings. The bundled {@code gateway-defaults.yaml} holds
@@ -35,6 +36,7 @@ public record GatewayConfig(
         Map<String, OperationConfig> operations,
         AuthConfig auth,
         Map<String, RateLimitConfig> rateLimits,
+        RateLimitStoreConfig rateLimitStore,
         LoggingConfig logging,
         TracingConfig tracing,
         WarmupConfig warmup,
@@ -43,19 +45,19 @@ public record GatewayConfig(
     /** These settings with other listeners (the public one and the admin one). */
     public GatewayConfig withListeners(Listener publicListener, Listener adminListener) {
         return new GatewayConfig(publicListener, adminListener, contract, eventLoops, allocator, client, shutdown,
-                upstreams, routes, operations, auth, rateLimits, logging, tracing, warmup, migration);
+                upstreams, routes, operations, auth, rateLimits, rateLimitStore, logging, tracing, warmup, migration);
     }
 
     /** These settings with other routes. */
     public GatewayConfig withRoutes(List<RouteConfig> other) {
         return new GatewayConfig(listener, admin, contract, eventLoops, allocator, client, shutdown, upstreams, other,
-                operations, auth, rateLimits, logging, tracing, warmup, migration);
+                operations, auth, rateLimits, rateLimitStore, logging, tracing, warmup, migration);
     }
 
     /** These settings with another warm-up. */
     public GatewayConfig withWarmup(WarmupConfig other) {
         return new GatewayConfig(listener, admin, contract, eventLoops, allocator, client, shutdown, upstreams, routes,
-                operations, auth, rateLimits, logging, tracing, other, migration);
+                operations, auth, rateLimits, rateLimitStore, logging, tracing, other, migration);
     }
 
     /**
@@ -74,7 +76,7 @@ public record GatewayConfig(
                 u.maxConnectionsPerEndpoint(), u.maxPendingAcquires(), u.maxConcurrentRequests(), u.poolIdleTimeout(),
                 u.healthCheck(), u.breaker(), u.outlierEjection(), u.retries(), u.forwardCredentials()));
         return new GatewayConfig(listener, admin, contract, eventLoops, allocator, client, shutdown, other, routes,
-                operations, auth, rateLimits, logging, tracing, warmup, migration);
+                operations, auth, rateLimits, rateLimitStore, logging, tracing, warmup, migration);
     }
 
     /** Endpoint value that stands for the in-process demo upstream of that service. */
@@ -95,6 +97,7 @@ public record GatewayConfig(
         operations = Collections.unmodifiableMap(new LinkedHashMap<>(operations));
         Objects.requireNonNull(auth);
         rateLimits = Collections.unmodifiableMap(new LinkedHashMap<>(rateLimits));
+        Objects.requireNonNull(rateLimitStore);
     }
 
     /**
@@ -234,6 +237,36 @@ public record GatewayConfig(
      */
     public record RateLimitConfig(String upstream, Bucket read, Bucket write) {
     }
+
+    /**
+     * Where the rate limits' buckets live ({@code rateLimits.store}, {@code rateLimits.redis}).
+     *
+     * @param store {@code local}: each replica counts alone; {@code redis}: replicas share buckets on Redis
+     * @param redis the Redis settings, {@code null} when the store is local
+     */
+    public record RateLimitStoreConfig(RateLimitStore store, RedisStoreConfig redis) {
+        /** Each replica counts alone (the warm-up's private copy, or {@code rateLimits: ~}: nothing limited). */
+        public static final RateLimitStoreConfig LOCAL = new RateLimitStoreConfig(RateLimitStore.LOCAL, null);
+    }
+
+    /** The {@code rateLimits.store} setting. */
+    public enum RateLimitStore { LOCAL, REDIS }
+
+    /**
+     * The shared buckets' Redis ({@code rateLimits.redis}).
+     *
+     * @param address Redis's {@code host:port}
+     * @param timeout how long one command (a lease, a probe) may take before it counts as failed
+     * @param leaseSize tokens a replica holds per caller and class at most (the error bound grows with it)
+     * @param expectedReplicas replicas sharing the limits: each one's fallback admits perSecond / this
+     * @param probeInterval how often a Redis marked down is probed ({@code PING})
+     */
+    public record RedisStoreConfig(HostPort address, Duration timeout, int leaseSize, int expectedReplicas,
+            Duration probeInterval) {
+    }
+
+    /** Names under {@code rateLimits} that are settings, not upstreams: no upstream may be named so. */
+    static final List<String> RATE_LIMIT_SETTINGS = List.of("store", "redis");
 
     /** Refills {@code perSecond} tokens a second up to {@code burst}; a request takes one. */
     public record Bucket(double perSecond, int burst) {
@@ -375,8 +408,16 @@ public record GatewayConfig(
             o.rejectUnknownKeys();
         });
         AuthConfig auth = AuthConfig.read(root.child("auth"));
+        for (String reserved : RATE_LIMIT_SETTINGS) {
+            if (upstreams.containsKey(reserved)) {
+                throw ConfigException.about("upstreams." + reserved, "setting 'upstreams." + reserved + "' is a "
+                        + "reserved name: 'rateLimits." + reserved + "' is a setting of the rate limits, so an "
+                        + "upstream named so could have none; rename the upstream");
+            }
+        }
         Map<String, RateLimitConfig> rateLimits = new LinkedHashMap<>();
-        root.entries("rateLimits").forEach((name, l) -> {
+        RateLimitStoreConfig rateLimitStore = rateLimitStore(root.child("rateLimits"));
+        root.entries("rateLimits", null, Set.copyOf(RATE_LIMIT_SETTINGS)).forEach((name, l) -> {
             if (!upstreams.containsKey(name)) {
                 throw ConfigException.about(l.path(), "setting '" + l.path() + "' names no upstream in 'upstreams' "
                         + "(drop it with 'rateLimits: {" + name + ": ~}')");
@@ -393,8 +434,25 @@ public record GatewayConfig(
         MigrationConfig migration = MigrationConfig.read(root.child("migration"));
         root.rejectUnknownKeys();
         return new GatewayConfig(listener, admin, contract.isEmpty() ? null : contract, eventLoops, allocator,
-                client, shutdown, upstreams, routes, operations, auth, rateLimits, logging, tracing, warmup,
-                migration);
+                client, shutdown, upstreams, routes, operations, auth, rateLimits, rateLimitStore, logging, tracing,
+                warmup, migration);
+    }
+
+    /**
+     * {@code rateLimits.store} and {@code rateLimits.redis}. With {@code rateLimits: ~} nothing is limited,
+     * so there is no store to read: each replica's (empty) limits are local.
+     */
+    private static RateLimitStoreConfig rateLimitStore(ConfigReader limits) {
+        if (limits.isRemoved()) {
+            return RateLimitStoreConfig.LOCAL;
+        }
+        RateLimitStore store = limits.mode("store", RateLimitStore.class);
+        ConfigReader r = limits.child("redis");
+        RedisStoreConfig redis = new RedisStoreConfig(HostPort.parse(r.string("address"), r.path() + ".address"),
+                r.duration("timeout"), r.integer("leaseSize", 1, 1_000_000), r.integer("expectedReplicas", 1, 10_000),
+                r.duration("probeInterval"));
+        r.rejectUnknownKeys();
+        return new RateLimitStoreConfig(store, store == RateLimitStore.REDIS ? redis : null);
     }
 
     private static LoggingConfig logging(ConfigReader r) {

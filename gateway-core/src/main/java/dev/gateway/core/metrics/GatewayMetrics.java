@@ -124,6 +124,15 @@ public final class GatewayMetrics {
         });
     }
 
+    /**
+     * Serves the series of rate limits shared on Redis ({@link SharedRateLimitMetrics}).
+     *
+     * @return what to tell each answered refill's duration, in nanoseconds
+     */
+    public java.util.function.LongConsumer sharedRateLimits(SharedRateLimitMetrics.Source source) {
+        return SharedRateLimitMetrics.register(registry, source);
+    }
+
     /** The migration series (split, shadow, guard, changes), made on first use. */
     public synchronized MigrationMetrics migration() {
         if (migration == null) {

@@ -1,5 +1,6 @@
 package dev.gateway.core.ratelimit;
 
+import dev.gateway.core.config.GatewayConfig.RedisStoreConfig;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -7,6 +8,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
 
 /**
  * Rate limits shared by every replica through GCRA buckets on Redis ({@link RedisLeaseStore}), decided
@@ -49,10 +51,30 @@ public final class LeasedRateLimiter implements RateLimiter {
 
     private final LongAdder leaseAdmitted = new LongAdder();
     private final LongAdder fallbackAdmitted = new LongAdder();
-    private final LongAdder refused = new LongAdder();
+    private final LongAdder leaseRefused = new LongAdder();
+    private final LongAdder fallbackRefused = new LongAdder();
+    /** Told every answered refill's time from asking to the answer, in nanoseconds (on Lettuce's thread). */
+    private volatile LongConsumer refillTimes = nanos -> { };
     private final LongAdder refills = new LongAdder();
     private final LongAdder refillFailures = new LongAdder();
     private final LongAdder refillsDone = new LongAdder();
+
+    /**
+     * A limiter on the Redis of {@code rateLimits.redis}; returns at once, in fallback until Redis is
+     * connected (a Redis that cannot be reached at start fails nothing: the probe connects later).
+     *
+     * @param classes every rate class, in index order ({@link RateClasses#all})
+     * @param redis the {@code rateLimits.redis} settings
+     * @param background runs the probe and the sweeps; never an event loop
+     * @param sweepEvery how often idle callers are dropped
+     */
+    public static LeasedRateLimiter onRedis(List<RateClass> classes, RedisStoreConfig redis,
+            ScheduledExecutorService background, Duration sweepEvery) {
+        RedisLeaseStore store = new RedisLeaseStore("redis://" + redis.address(), redis.timeout(), background,
+                redis.probeInterval());
+        return new LeasedRateLimiter(classes, store, redis.leaseSize(), redis.expectedReplicas(), background,
+                sweepEvery);
+    }
 
     /**
      * @param classes every rate class, in index order ({@link RateClasses#all})
@@ -103,12 +125,12 @@ public final class LeasedRateLimiter implements RateLimiter {
         }
         long now = System.nanoTime();
         if (lease.emptyAt(now)) {
-            refused.increment();
+            leaseRefused.increment();
             return -1 - lease.emptyFor(now);
         }
         refill(caller, c, lease);
         if (!lease.borrow(leaseSize)) {
-            refused.increment(); // owes a whole lease: wait for the refill on its way
+            leaseRefused.increment(); // owes a whole lease: wait for the refill on its way
             return -1 - c.intervalNanos();
         }
         long decision = decideLocally(caller, c);
@@ -124,7 +146,7 @@ public final class LeasedRateLimiter implements RateLimiter {
         if (decision >= 0) {
             fallbackAdmitted.increment();
         } else {
-            refused.increment();
+            fallbackRefused.increment();
         }
         return decision;
     }
@@ -139,9 +161,12 @@ public final class LeasedRateLimiter implements RateLimiter {
             return;
         }
         refills.increment();
+        long asked = System.nanoTime();
         store.lease(caller, c, wanted).whenComplete((grant, e) -> {
             if (e == null) {
-                lease.granted(grant, wanted, System.nanoTime());
+                long now = System.nanoTime();
+                lease.granted(grant, wanted, now);
+                refillTimes.accept(now - asked);
             } else {
                 refillFailures.increment();
                 store.markDown();
@@ -192,7 +217,30 @@ public final class LeasedRateLimiter implements RateLimiter {
 
     /** Requests refused, by the shared bucket's last word or by the fallback. */
     public long refused() {
-        return refused.sum();
+        return leaseRefused.sum() + fallbackRefused.sum();
+    }
+
+    /** Requests refused on the shared bucket's word (it said it is empty, or the lease owes a whole lease). */
+    public long leaseRefused() {
+        return leaseRefused.sum();
+    }
+
+    /** Requests refused by the local fallback. */
+    public long fallbackRefused() {
+        return fallbackRefused.sum();
+    }
+
+    /** Times Redis was marked down (a refill failed or timed out while it was up). */
+    public long markedDown() {
+        return store.markedDown();
+    }
+
+    /**
+     * @param nanos told, on Lettuce's I/O thread, each answered refill's time from asking to the answer in
+     *     nanoseconds; it must be quick and never block
+     */
+    public void observeRefills(LongConsumer nanos) {
+        this.refillTimes = nanos;
     }
 
     /** Refills asked of Redis. */

@@ -1,9 +1,9 @@
 package dev.gateway.core.ratelimit;
 
 /**
- * Decides whether a caller may make one more request of a class. The gateway's own implementation,
- * {@link LocalRateLimiter}, counts per replica; one backed by a shared store (Redis, say) would give
- * one limit across replicas, behind this same call.
+ * Decides whether a caller may make one more request of a class. {@link LocalRateLimiter} counts per
+ * replica ({@code rateLimits.store: local}); {@link LeasedRateLimiter} gives one limit across replicas on
+ * Redis ({@code rateLimits.store: redis}), behind this same call.
  */
 public interface RateLimiter extends AutoCloseable {
     /**

@@ -2,7 +2,9 @@ package dev.gateway.core.ratelimit;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.SocketOptions;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.TimeoutOptions;
@@ -19,16 +21,23 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The shared buckets on one Redis: leases tokens ({@link #lease}) with {@code lease.lua}, and knows
  * whether Redis is up. Every command is asynchronous on Lettuce's own I/O thread and ends within the
  * timeout, so no caller ever waits on Redis.
  *
+ * <p>Connecting is asynchronous too: the constructor starts it and returns; the store is down until the
+ * connection is made, so a Redis that cannot be reached at start leaves decisions to the callers' fallback
+ * and the probe connects later. Once connected, Lettuce reconnects by itself after a loss.
+ *
  * <p>Up and down: any failed or timed-out lease marks the store down ({@link #markDown}); while down, a
- * probe ({@code PING}, with the same timeout) runs on the background executor every {@code probeEvery},
- * and its first success marks the store up again. While Lettuce is disconnected, commands fail at once
- * rather than queue (a queue would replay stale leases after the reconnect).
+ * probe ({@code PING}, with the same timeout; a connection attempt while there is none) runs on the
+ * background executor every {@code probeEvery}, and its first success marks the store up again. While
+ * Lettuce is disconnected, commands fail at once rather than queue (a queue would replay stale leases
+ * after the reconnect).
  */
 final class RedisLeaseStore implements AutoCloseable {
     private static final String KEY_PREFIX = "gateway:ratelimit:";
@@ -36,18 +45,22 @@ final class RedisLeaseStore implements AutoCloseable {
     private final LeaseScript script = LeaseScript.load();
     private final ClientResources resources;
     private final RedisClient client;
-    private final StatefulRedisConnection<String, String> connection;
-    private final RedisAsyncCommands<String, String> commands;
+    private final RedisURI redisUri;
     private final ScheduledFuture<?> probe;
-    private volatile boolean up = true;
+    private final AtomicBoolean connecting = new AtomicBoolean();
+    private final LongAdder markedDown = new LongAdder();
+    /** Set once, by the first connection made; {@code null} until then. */
+    private volatile StatefulRedisConnection<String, String> connection;
+    private volatile RedisAsyncCommands<String, String> commands;
+    private volatile boolean up;
+    private volatile boolean closed;
 
     /**
-     * Connects to Redis (blocking, at most {@code timeout}: call it at start, never on an event loop).
+     * Starts connecting to Redis and returns at once (never blocks: it may be called anywhere).
      *
      * @param uri such as {@code redis://127.0.0.1:6379}
-     * @param timeout how long a command may take before it counts as failed
+     * @param timeout how long a command, or connecting, may take before it counts as failed
      * @param background runs the health probe every {@code probeEvery}
-     * @throws io.lettuce.core.RedisConnectionException when Redis cannot be reached at start
      */
     RedisLeaseStore(String uri, Duration timeout, ScheduledExecutorService background, Duration probeEvery) {
         // One I/O thread is plenty for small commands; reconnects back off from 10 ms to 1 s, so a
@@ -57,24 +70,40 @@ final class RedisLeaseStore implements AutoCloseable {
                 .computationThreadPoolSize(1)
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
                 .build();
-        RedisURI redisUri = RedisURI.create(uri);
+        this.redisUri = RedisURI.create(uri);
         redisUri.setTimeout(timeout);
         this.client = RedisClient.create(resources, redisUri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(timeout))
+                .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
                 .build());
-        try {
-            this.connection = client.connect(StringCodec.UTF8);
-        } catch (RuntimeException e) {
-            client.shutdown();
-            resources.shutdown();
-            throw e;
-        }
-        this.commands = connection.async();
+        connect();
         this.probe = background.scheduleWithFixedDelay(this::probeIfDown, probeEvery.toNanos(), probeEvery.toNanos(),
                 TimeUnit.NANOSECONDS);
+    }
+
+    /** Starts a connection attempt unless one is made or under way; up when it succeeds. */
+    private void connect() {
+        if (closed || connection != null || !connecting.compareAndSet(false, true)) {
+            return;
+        }
+        client.connectAsync(StringCodec.UTF8, redisUri).whenComplete((c, e) -> {
+            if (e != null) {
+                connecting.set(false); // the next probe tries again
+                return;
+            }
+            synchronized (this) {
+                if (closed) {
+                    c.closeAsync();
+                    return;
+                }
+                commands = c.async();
+                connection = c;
+            }
+            up = true;
+        });
     }
 
     /** Whether the last lease or probe succeeded: while false, callers decide without Redis. */
@@ -84,15 +113,28 @@ final class RedisLeaseStore implements AutoCloseable {
 
     /** A lease failed or timed out: decide without Redis until a probe succeeds. */
     void markDown() {
-        up = false;
+        if (up) {
+            up = false;
+            markedDown.increment(); // two refills failing at once may count twice: rare, and both failed
+        }
+    }
+
+    /** Times the store went from up to down (a refill failed or timed out). */
+    long markedDown() {
+        return markedDown.sum();
     }
 
     /**
      * Asks the shared bucket of {@code caller} and {@code c} for up to {@code wanted} tokens.
      *
-     * @return completes with the grant, or exceptionally (Redis down, timed out, or a script error)
+     * @return completes with the grant, or exceptionally (Redis not connected, down, timed out, or a script
+     *     error)
      */
     CompletionStage<Grant> lease(String caller, RateClass c, long wanted) {
+        RedisAsyncCommands<String, String> commands = this.commands;
+        if (commands == null) {
+            return CompletableFuture.failedFuture(new RedisConnectionException("not connected yet"));
+        }
         String[] keys = {KEY_PREFIX + c.name() + ":" + caller};
         long intervalMicros = Math.max(1L, Math.round(c.intervalNanos() / 1000.0));
         String[] args = {Long.toString(intervalMicros), Integer.toString(c.burst()), Long.toString(wanted)};
@@ -109,19 +151,33 @@ final class RedisLeaseStore implements AutoCloseable {
     }
 
     private void probeIfDown() {
-        if (!up) {
-            commands.ping().whenComplete((pong, e) -> {
-                if (e == null && "PONG".equals(pong)) {
-                    up = true;
-                }
-            });
+        if (up) {
+            return;
         }
+        RedisAsyncCommands<String, String> commands = this.commands;
+        if (commands == null) {
+            connect();
+            return;
+        }
+        commands.ping().whenComplete((pong, e) -> {
+            if (e == null && "PONG".equals(pong)) {
+                up = true;
+            }
+        });
     }
 
+    /** Stops the probe and closes the connection; blocks up to about two seconds (never on an event loop). */
     @Override
     public void close() {
         probe.cancel(false);
-        connection.close();
+        StatefulRedisConnection<String, String> c;
+        synchronized (this) {
+            closed = true;
+            c = connection;
+        }
+        if (c != null) {
+            c.close();
+        }
         client.shutdown();
         resources.shutdown();
     }

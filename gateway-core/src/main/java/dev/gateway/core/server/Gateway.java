@@ -9,6 +9,8 @@ import dev.gateway.core.capture.TrafficCapture;
 import dev.gateway.core.config.ConfigDiff;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig.LoggingConfig;
+import dev.gateway.core.config.GatewayConfig.RateLimitStore;
+import dev.gateway.core.config.GatewayConfig.RateLimitStoreConfig;
 import dev.gateway.core.config.GatewayConfig.RouteConfig;
 import dev.gateway.core.config.GatewayConfig.TracingConfig;
 import dev.gateway.core.config.GatewayConfig;
@@ -24,6 +26,8 @@ import dev.gateway.core.observe.DropWhenFull;
 import dev.gateway.core.observe.Telemetry;
 import dev.gateway.core.observe.Tracing;
 import dev.gateway.core.proxy.Rollout;
+import dev.gateway.core.metrics.SharedRateLimitMetrics;
+import dev.gateway.core.ratelimit.LeasedRateLimiter;
 import dev.gateway.core.ratelimit.LocalRateLimiter;
 import dev.gateway.core.ratelimit.RateClasses;
 import dev.gateway.core.ratelimit.RateLimiter;
@@ -147,7 +151,7 @@ public final class Gateway implements AutoCloseable {
             if (!open.isEmpty() && !warmUpCopy) {
                 LOG.warn("the contract lets anyone call {} (no security, or security: [])", open);
             }
-            this.rateLimiter = new LocalRateLimiter(rateClasses.size(), background, RATE_SWEEP);
+            this.rateLimiter = rateLimiter(config.rateLimitStore(), rateClasses);
             Counter.Child[] rateLimited = metrics.rateLimited(rateClasses.names());
             Transport transport = Transport.best();
             // 0 means one loop per core (Netty's own default would be two per core).
@@ -237,6 +241,51 @@ public final class Gateway implements AutoCloseable {
             stopQuietly();
             throw e;
         }
+    }
+
+    /**
+     * The limiter {@code rateLimits.store} names. With {@code redis} it returns at once, deciding locally
+     * until Redis is connected (Redis down at start fails nothing), and its series are served from now.
+     */
+    private RateLimiter rateLimiter(RateLimitStoreConfig store, RateClasses classes) {
+        if (store.store() != RateLimitStore.REDIS) {
+            return new LocalRateLimiter(classes.size(), background, RATE_SWEEP);
+        }
+        LeasedRateLimiter shared = LeasedRateLimiter.onRedis(classes.all(), store.redis(), background, RATE_SWEEP);
+        shared.observeRefills(metrics.sharedRateLimits(new SharedRateLimitMetrics.Source() {
+            @Override
+            public long leaseAdmitted() {
+                return shared.leaseAdmitted();
+            }
+
+            @Override
+            public long leaseRefused() {
+                return shared.leaseRefused();
+            }
+
+            @Override
+            public long fallbackAdmitted() {
+                return shared.fallbackAdmitted();
+            }
+
+            @Override
+            public long fallbackRefused() {
+                return shared.fallbackRefused();
+            }
+
+            @Override
+            public boolean storeUp() {
+                return shared.shared();
+            }
+
+            @Override
+            public long markedDown() {
+                return shared.markedDown();
+            }
+        }));
+        LOG.info("rate limits shared on Redis at {} (lease {}, {} replicas expected)", store.redis().address(),
+                store.redis().leaseSize(), store.redis().expectedReplicas());
+        return shared;
     }
 
     /** Binds a listener, turning the platform's complaint into one that names the setting. */

@@ -233,7 +233,9 @@ public final class WarmUp {
         real.operations().forEach((id, o) -> operations.put(id, new OperationConfig(id, o.responseTimeout(),
                 o.idleTimeout(), o.maxBodyBytes(), o.responseValidation() == null ? null : ResponseValidation.OFF)));
         return new GatewayConfig(loopback, loopback, real.contract(), 1, real.allocator(), real.client(),
+                // Local buckets: the private copy shares nothing, and its limits are raised out of the way.
                 real.shutdown(), upstreams, routes, operations, auth, limits,
+                GatewayConfig.RateLimitStoreConfig.LOCAL,
                 new LoggingConfig(real.logging().level(), false),
                 new TracingConfig(false, t.endpoint(), t.sampleRatio(), t.serviceName(), t.exportTimeout(),
                         t.scheduleDelay(), t.maxQueueSize()),

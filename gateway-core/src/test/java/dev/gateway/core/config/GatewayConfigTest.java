@@ -1,6 +1,7 @@
 package dev.gateway.core.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -110,6 +111,72 @@ class GatewayConfigTest {
         GatewayConfig readsFree = GatewayConfig.fromYaml("rateLimits: {trade: {read: ~}}", "gw.yaml");
         assertEquals(null, readsFree.rateLimits().get("trade").read());
         assertEquals(new GatewayConfig.Bucket(50, 100), readsFree.rateLimits().get("trade").write());
+    }
+
+    @Test
+    void theRateLimitStoreIsLocalByDefaultAndRedisWhenAsked() {
+        GatewayConfig.RateLimitStoreConfig local = GatewayConfig.defaults().rateLimitStore();
+        assertEquals(GatewayConfig.RateLimitStore.LOCAL, local.store());
+        assertEquals(null, local.redis(), "no Redis settings while the store is local");
+        assertEquals(List.of("trade", "task"), List.copyOf(GatewayConfig.defaults().rateLimits().keySet()),
+                "store and redis are settings, not upstreams");
+
+        GatewayConfig.RedisStoreConfig redis = GatewayConfig.fromYaml("rateLimits: {store: redis}", "gw.yaml")
+                .rateLimitStore().redis();
+        assertEquals(new GatewayConfig.RedisStoreConfig(new HostPort("127.0.0.1", 6379), Duration.ofMillis(50), 10,
+                3, Duration.ofSeconds(1)), redis);
+        GatewayConfig other = GatewayConfig.fromYaml("rateLimits:\n  store: redis\n"
+                + "  redis: {address: 'redis.internal:6380', leaseSize: 5, expectedReplicas: 2}\n", "gw.yaml");
+        assertEquals(new HostPort("redis.internal", 6380), other.rateLimitStore().redis().address());
+        assertEquals(5, other.rateLimitStore().redis().leaseSize());
+        assertEquals(2, other.rateLimitStore().redis().expectedReplicas());
+        assertEquals(Duration.ofMillis(50), other.rateLimitStore().redis().timeout(), "the rest from the defaults");
+        assertEquals(List.of("trade", "task"), List.copyOf(other.rateLimits().keySet()));
+
+        // A reload that changes the store names the setting as written (a restart is needed).
+        assertEquals("rateLimits.store", ConfigDiff.firstDifference(GatewayConfig.defaults(),
+                GatewayConfig.fromYaml("rateLimits: {store: redis}", "gw.yaml")));
+        assertEquals("rateLimits.redis.leaseSize", ConfigDiff.firstDifference(other, GatewayConfig.fromYaml(
+                "rateLimits:\n  store: redis\n  redis: {address: 'redis.internal:6380', expectedReplicas: 2}\n",
+                "gw.yaml")));
+
+        // Nothing limited: no store to read, and none needed.
+        assertEquals(GatewayConfig.RateLimitStoreConfig.LOCAL,
+                GatewayConfig.fromYaml("rateLimits: ~", "gw.yaml").rateLimitStore());
+    }
+
+    @Test
+    void aBadRateLimitStoreSettingIsNamedWithoutItsValue() {
+        assertEquals("gw.yaml:1:14: setting 'rateLimits.store' must be one of local, redis (in lower case)",
+                error("rateLimits: {store: memcached}"));
+        assertEquals("gw.yaml:1:22: setting 'rateLimits.redis.address' expected host:port",
+                error("rateLimits: {redis: {address: 'secret-host'}}"));
+        assertEquals("gw.yaml:1:22: setting 'rateLimits.redis.timeout' must be longer than zero",
+                error("rateLimits: {redis: {timeout: 0ms}}"));
+        assertEquals("gw.yaml:1:22: setting 'rateLimits.redis.leaseSize' must be between 1 and 1000000",
+                error("rateLimits: {redis: {leaseSize: 0}}"));
+        assertEquals("gw.yaml:1:22: setting 'rateLimits.redis.expectedReplicas' must be between 1 and 10000",
+                error("rateLimits: {redis: {expectedReplicas: 0}}"));
+        assertTrue(error("rateLimits: {redis: {pasword: x}}").contains(
+                "unknown setting 'rateLimits.redis.pasword' (known here: address, expectedReplicas, leaseSize, "
+                        + "probeInterval, timeout)"), error("rateLimits: {redis: {pasword: x}}"));
+        // Checked even while the store is local: a mistake is found before the day it is switched on.
+        assertTrue(error("rateLimits: {store: local, redis: {address: nope}}").contains("'rateLimits.redis.address'"));
+        assertFalse(error("rateLimits: {redis: {address: 'secret-host'}}").contains("secret-host"));
+        assertTrue(error("rateLimits: {store: ~}").contains("setting 'rateLimits.store' is missing"));
+    }
+
+    @Test
+    void anUpstreamCannotBeNamedAsARateLimitSetting() {
+        for (String name : List.of("store", "redis")) {
+            String m = error("upstreams: {" + name + ": {endpoints: ['127.0.0.1:9']}}");
+            assertTrue(m.contains("setting 'upstreams." + name + "' is a reserved name: 'rateLimits." + name + "' is a "
+                    + "setting of the rate limits"), m);
+            assertTrue(m.startsWith("gw.yaml:1:"), m);
+        }
+        // Limits for an upstream called so are its store setting, and refused as such.
+        assertTrue(error("rateLimits: {store: {read: {perSecond: 1, burst: 1}}}").contains(
+                "setting 'rateLimits.store' expected a string"));
     }
 
     @Test

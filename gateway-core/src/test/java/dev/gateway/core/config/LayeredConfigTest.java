@@ -109,6 +109,12 @@ class LayeredConfigTest {
         // A default made wrong by a layer that removed what it names: every layer is named, no line.
         assertEquals("a.yaml, b.yaml: setting 'routes[1].upstream' names no upstream in 'upstreams'",
                 error(layer("a.yaml", "eventLoops: 1"), layer("b.yaml", "upstreams: {task: ~}\n")));
+        // The rate limits' store, set in a later layer: that layer, and the redis settings of an earlier one.
+        assertEquals("b.yaml:2:3: setting 'rateLimits.store' must be one of local, redis (in lower case)",
+                error(BASE, layer("b.yaml", "rateLimits:\n  store: shared\n")));
+        assertEquals("a.yaml:1:22: setting 'rateLimits.redis.probeInterval' must be longer than zero",
+                error(layer("a.yaml", "rateLimits: {redis: {probeInterval: 0s}}"),
+                        layer("b.yaml", "rateLimits: {store: redis}")));
         // A layer's syntax error names it even when others come after.
         assertTrue(error(layer("a.yaml", "listener: [\n"), BASE).startsWith("a.yaml:2:1: not valid YAML"),
                 error(layer("a.yaml", "listener: [\n"), BASE));

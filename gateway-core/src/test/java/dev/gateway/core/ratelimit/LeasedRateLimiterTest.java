@@ -1,6 +1,7 @@
 package dev.gateway.core.ratelimit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,7 +44,15 @@ class LeasedRateLimiterTest {
 
     private LeasedRateLimiter limiter(int replicas, Duration timeout) {
         RedisLeaseStore store = new RedisLeaseStore(redis.uri(), timeout, background, Duration.ofMillis(50));
-        return new LeasedRateLimiter(List.of(READS, FAST), store, LEASE, replicas, background, Duration.ofSeconds(60));
+        LeasedRateLimiter limiter = new LeasedRateLimiter(List.of(READS, FAST), store, LEASE, replicas, background,
+                Duration.ofSeconds(60));
+        // The store connects asynchronously: the tests start from a connected one.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!limiter.shared()) {
+            assertTrue(System.nanoTime() - deadline < 0, "not connected to redis-server within 20 s");
+            LockSupport.parkNanos(1_000_000);
+        }
+        return limiter;
     }
 
     /** Calls tryAcquire as fast as it can for {@code nanos}; returns the admissions. */
@@ -176,6 +185,28 @@ class LeasedRateLimiterTest {
             acquireUntil(limiter, "erin", () -> limiter.leaseAdmitted() > leaseBefore, "a decision from a lease again");
             System.out.printf("crash: refills %d, failed %d; lease %d, fallback %d, refused %d%n", limiter.refills(),
                     limiter.refillFailures(), limiter.leaseAdmitted(), limiter.fallbackAdmitted(), limiter.refused());
+        }
+    }
+
+    @Test
+    void aRedisDownAtStartFailsNothingAndIsUsedOnceItIsUp() throws Exception {
+        redis.kill();
+        RedisLeaseStore store = new RedisLeaseStore(redis.uri(), Duration.ofMillis(200), background,
+                Duration.ofMillis(50));
+        try (LeasedRateLimiter limiter = new LeasedRateLimiter(List.of(READS, FAST), store, LEASE, 2, background,
+                Duration.ofSeconds(60))) {
+            assertFalse(limiter.shared(), "no Redis, no shared decisions");
+            long admitted = 0;
+            for (int i = 0; i < 15; i++) {
+                admitted += limiter.tryAcquire("grace", READS) >= 0 ? 1 : 0;
+            }
+            assertEquals(10, admitted, "the fallback's share of the burst (20 / 2)");
+            assertEquals(0, limiter.refills(), "nothing is asked of a store never connected");
+            assertEquals(0, limiter.markedDown(), "never up, so never marked down");
+
+            redis.restart();
+            acquireUntil(limiter, "heidi", limiter::shared, "the probe connects");
+            acquireUntil(limiter, "heidi", () -> limiter.leaseAdmitted() > 0, "a decision from a lease");
         }
     }
 

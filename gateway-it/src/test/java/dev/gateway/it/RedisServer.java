@@ -1,0 +1,157 @@
+package dev.gateway.it;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+
+/**
+ * A real {@code redis-server} (from PATH; {@code scripts/lib/redis.sh} installs it) on a free loopback
+ * port, without persistence, in a temporary directory. It can be killed (SIGKILL, as a crash), frozen
+ * (SIGSTOP, as a server that holds connections open and never answers), thawed and started again on the
+ * same port, so clients that reconnect find it where it was.
+ *
+ * <p>A copy of gateway-core's test fixture of the same name ({@code dev.gateway.core.ratelimit}): test
+ * sources are not shared between modules, and a test-jar for one class would be more build than it is
+ * worth. Keep the two alike.
+ */
+final class RedisServer implements AutoCloseable {
+    /** How long a start may take before the test fails: a first start on a cold machine takes ~100 ms. */
+    private static final long START_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(20);
+
+    private final Path dir;
+    private final int port;
+    private Process process;
+
+    private RedisServer(Path dir, int port) {
+        this.dir = dir;
+        this.port = port;
+    }
+
+    /** Starts a server on a free loopback port and returns once it answers PING. */
+    static RedisServer start() throws IOException {
+        RedisServer server = new RedisServer(Files.createTempDirectory("redis-test"), freePort());
+        server.restart();
+        return server;
+    }
+
+    int port() {
+        return port;
+    }
+
+    /** {@code redis://127.0.0.1:PORT}, for Lettuce. */
+    String uri() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    /**
+     * Starts the server again (after {@link #kill}) on the same port; returns once it answers PING.
+     *
+     * @throws IllegalStateException when it is already running, or does not answer within 20 s
+     */
+    void restart() throws IOException {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("redis-server is still running");
+        }
+        try {
+            process = new ProcessBuilder(List.of("redis-server", "--save", "", "--appendonly", "no",
+                    "--port", Integer.toString(port), "--bind", "127.0.0.1", "--dir", dir.toString()))
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("redis.log").toFile())
+                    .start();
+        } catch (IOException e) {
+            throw new IOException("cannot run redis-server (scripts/lib/redis.sh installs Debian's package): " + e, e);
+        }
+        long deadline = System.nanoTime() + START_LIMIT_NANOS;
+        while (!answersPing()) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("redis-server exited with " + process.exitValue() + ": " + log());
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("redis-server did not answer PING on port " + port + ": " + log());
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5)); // between polls of the socket
+        }
+    }
+
+    /** Kills the server with SIGKILL (a crash: connections reset, nothing is saved) and waits for its exit. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly(); // SIGKILL on Unix
+        process.waitFor();
+    }
+
+    /** SIGSTOP: the server keeps its connections open and answers nothing until {@link #thaw}. */
+    void freeze() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #freeze}. */
+    void thaw() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
+    /** One PING over a fresh connection: true on {@code +PONG}, false when refused or answered otherwise. */
+    boolean answersPing() {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            socket.setSoTimeout(1000);
+            OutputStream out = socket.getOutputStream();
+            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            byte[] answer = in.readNBytes(7);
+            return "+PONG\r\n".equals(new String(answer, StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private String log() {
+        try {
+            return Files.readString(dir.resolve("redis.log"));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException, IOException {
+        if (process != null && process.isAlive()) {
+            thaw(); // a frozen server would not die of SIGKILL until continued on some kernels' accounts
+            kill();
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+}
