@@ -52,7 +52,7 @@ final class RedisLeaseStore implements AutoCloseable {
     /** Set once, by the first connection made; {@code null} until then. */
     private volatile StatefulRedisConnection<String, String> connection;
     private volatile RedisAsyncCommands<String, String> commands;
-    private volatile boolean up;
+    private final AtomicBoolean up = new AtomicBoolean();
     private volatile boolean closed;
 
     /**
@@ -102,20 +102,19 @@ final class RedisLeaseStore implements AutoCloseable {
                 commands = c.async();
                 connection = c;
             }
-            up = true;
+            up.set(true);
         });
     }
 
     /** Whether the last lease or probe succeeded: while false, callers decide without Redis. */
     boolean up() {
-        return up;
+        return up.get();
     }
 
     /** A lease failed or timed out: decide without Redis until a probe succeeds. */
     void markDown() {
-        if (up) {
-            up = false;
-            markedDown.increment(); // two refills failing at once may count twice: rare, and both failed
+        if (up.compareAndSet(true, false)) {
+            markedDown.increment(); // once per fall, however many refills fail at once
         }
     }
 
@@ -151,7 +150,7 @@ final class RedisLeaseStore implements AutoCloseable {
     }
 
     private void probeIfDown() {
-        if (up) {
+        if (up.get()) {
             return;
         }
         RedisAsyncCommands<String, String> commands = this.commands;
@@ -161,7 +160,7 @@ final class RedisLeaseStore implements AutoCloseable {
         }
         commands.ping().whenComplete((pong, e) -> {
             if (e == null && "PONG".equals(pong)) {
-                up = true;
+                up.set(true);
             }
         });
     }

@@ -168,6 +168,7 @@ class LeasedRateLimiterTest {
             redis.kill();
             acquireUntil(limiter, "carol", () -> !limiter.shared(), "the store marked down");
             assertTrue(limiter.refillFailures() > 0, "a refill failed");
+            assertEquals(1, limiter.markedDown(), "marked down once, however many refills failed");
 
             long fallbackBefore = limiter.fallbackAdmitted();
             long leaseBefore = limiter.leaseAdmitted();
