@@ -19,6 +19,31 @@ final class Lease {
     private volatile long emptyUntil = System.nanoTime(); // nanoTime is compared by difference: no MIN_VALUE
     /** Used since the last sweep; plain writes, a lost one only makes an idle lease live one sweep longer. */
     private volatile boolean touched = true;
+    /** Tokens taken or borrowed so far: what the caller asked of this replica, for sizing the next refill. */
+    private final AtomicLong used = new AtomicLong();
+    /**
+     * Tokens this lease holds at most, and may owe at most: the configured lease size, grown to twice what
+     * the caller used while one refill was on its way (a caller faster than a lease per Redis round trip
+     * would otherwise find it empty and owing, and be refused far below its limit), never above {@code max}.
+     */
+    private volatile long size;
+    /**
+     * Whether the last grant was all that was asked: the shared bucket is not what holds the caller back,
+     * the round trip is, so the lease may grow. A caller at its limit gets partial grants and keeps its size.
+     */
+    private volatile boolean lastGrantFull;
+    private final long base;
+    private final long max;
+
+    /**
+     * @param base the configured lease size (tokens, 1 or more)
+     * @param max the most it may grow to (tokens, at least {@code base})
+     */
+    Lease(long base, long max) {
+        this.base = base;
+        this.max = Math.max(base, max);
+        this.size = base;
+    }
 
     /** Takes one token in hand, if there is one; returns the tokens left, or -1 when none was taken. */
     long take() {
@@ -29,6 +54,7 @@ final class Lease {
                 return -1;
             }
             if (tokens.compareAndSet(t, t - 1)) {
+                used.incrementAndGet();
                 return t - 1;
             }
         }
@@ -47,6 +73,7 @@ final class Lease {
                 return false;
             }
             if (tokens.compareAndSet(t, t - 1)) {
+                used.incrementAndGet();
                 return true;
             }
         }
@@ -55,6 +82,43 @@ final class Lease {
     /** Gives back a token borrowed for a request the fallback then refused. */
     void giveBack() {
         tokens.incrementAndGet();
+    }
+
+    /** Tokens taken or borrowed since the lease was made. */
+    long used() {
+        return used.get();
+    }
+
+    /** The lease's size now (tokens): what a refill fills it to, and the most it may owe. */
+    long size() {
+        return size;
+    }
+
+    /**
+     * Sizes the lease for the demand seen while the last refill was on its way (call after {@link #granted}):
+     * when that grant was all that was asked, at once up to twice that demand,
+     * and down by a sixteenth per refill at most (round trips vary: one quick answer must not leave the
+     * lease too small for the next slow one), within the configured size and {@code max}.
+     */
+    void resize(long usedDuringRefill) {
+        long s = size;
+        long wanted = lastGrantFull ? 2 * usedDuringRefill : base; // at its limit: no more on credit
+        size = Math.min(max, Math.max(base, Math.max(wanted, s - s / 16)));
+    }
+
+    /**
+     * Doubles the lease, up to {@code max}, for a caller that found it empty and owing its whole size
+     * while a refill was on its way: the demand outran a round trip. Returns false when it is at {@code max},
+     * or when the last grant was short of what was asked (the caller is at its limit: growing would only
+     * lend it more).
+     */
+    boolean grow() {
+        long s = size;
+        if (s >= max || !lastGrantFull) {
+            return false;
+        }
+        size = Math.min(max, 2 * s);
+        return true;
     }
 
     /** Tokens in hand (below zero: owed). */
@@ -83,6 +147,7 @@ final class Lease {
      */
     void granted(Grant grant, long wanted, long now) {
         tokens.addAndGet(grant.granted());
+        lastGrantFull = grant.granted() >= wanted;
         if (grant.granted() < wanted) {
             emptyUntil = now + grant.waitMicros() * 1000;
         }

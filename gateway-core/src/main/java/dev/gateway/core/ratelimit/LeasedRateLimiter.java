@@ -13,19 +13,23 @@ import java.util.function.LongConsumer;
 /**
  * Rate limits shared by every replica through GCRA buckets on Redis ({@link RedisLeaseStore}), decided
  * locally: each replica holds a small lease of tokens per caller and class and spends it without I/O.
- * When a lease falls below half of {@code leaseSize}, one asynchronous refill asks the shared bucket
- * for enough tokens to fill it again (at most one refill in flight per caller and class).
+ * When a lease falls below half its size, one asynchronous refill asks the shared bucket for enough tokens
+ * to fill it again (at most one refill in flight per caller and class). A lease starts at {@code leaseSize}
+ * and is resized at every grant to twice what the caller used while that refill was on its way, within
+ * {@code leaseSize} and {@code Lmax = min(burst, MAX_GROWTH × leaseSize)}: a caller faster than a lease per
+ * Redis round trip gets a lease that lasts a round trip.
  *
  * <p>Where no token is in hand, the decision is a local GCRA bucket at {@code perSecond / expectedReplicas}
  * with burst {@code ceil(burst / expectedReplicas)} (the fallback), so a caller's first request never
  * waits for Redis. What the fallback admits while Redis is up is borrowed from the next grant (at most
- * {@code leaseSize} tokens owed per lease), so it counts against the shared bucket too. When the shared
+ * the lease's size owed), so it counts against the shared bucket too. When the shared
  * bucket said it is empty, requests are refused until the time it gave, without asking it again; so a
  * caller that keeps at its limit is admitted mostly by the fallback, on credit, and the refills pay for
  * it. When a refill fails or times out, the store is marked down and every decision is the fallback's
  * until a probe ({@code PING}) succeeds.
  *
- * <p>Error bound, per caller and class, with {@code N} replicas and lease size {@code L}: in any window of
+ * <p>Error bound, per caller and class, with {@code N} replicas and lease size at most {@code L} (that is
+ * {@code leaseSize} for a caller slower than a lease per round trip, {@code Lmax} at most): in any window of
  * {@code T} seconds while Redis is up, the replicas together admit at most {@code perSecond × T + burst +
  * 2 × N × L}: the shared bucket's own bound, plus the tokens each replica held before the window and
  * spends in it (at most {@code L}), plus what each still owes at its end (at most {@code L}). While Redis
@@ -33,8 +37,10 @@ import java.util.function.LongConsumer;
  * uncounted by Redis: the limit holds only if {@code expectedReplicas} is not below the replicas running,
  * and a window that spans the outage's end can add a full {@code burst} from the refilled shared bucket.
  * Under-admission: tokens in hand on a replica the caller no longer reaches stay unused (at most {@code L}
- * per replica) until the caller is swept; and a request that finds its lease empty and owing {@code L}
- * is refused until a refill lands, though the shared bucket may hold tokens.
+ * per replica) until the caller is swept; and a request that finds its lease empty and owing its whole size
+ * is refused until a refill lands, though the shared bucket may hold tokens: with the lease sized to the
+ * caller's demand, that happens only while the demand more than doubles within a round trip, or beyond
+ * {@code Lmax} per round trip.
  *
  * <p>{@link #tryAcquire} never waits: it reads and writes atomics and starts commands whose answers
  * arrive on Lettuce's I/O thread.
@@ -44,8 +50,15 @@ public final class LeasedRateLimiter implements RateLimiter {
     private final LocalRateLimiter fallback;
     private final RateClass[] fallbackClasses;
     private final int classes;
+    /**
+     * How far a lease may grow past {@code leaseSize} for a caller faster than a lease per Redis round trip
+     * ({@link Lease#resize}); never past the class's burst either.
+     */
+    static final int MAX_GROWTH = 64;
+
     private final long leaseSize;
-    private final long lowWater;
+    /** Per class, the most a lease may grow to: {@code min(burst, MAX_GROWTH × leaseSize)}, at least {@code leaseSize}. */
+    private final long[] maxLease;
     private final ConcurrentHashMap<String, Lease[]> leases = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> sweep;
 
@@ -93,7 +106,10 @@ public final class LeasedRateLimiter implements RateLimiter {
         this.store = store;
         this.classes = classes.size();
         this.leaseSize = leaseSize;
-        this.lowWater = (leaseSize + 1) / 2;
+        this.maxLease = new long[this.classes];
+        for (RateClass c : classes) {
+            maxLease[c.index()] = Math.max(leaseSize, Math.min(c.burst(), (long) MAX_GROWTH * leaseSize));
+        }
         this.fallbackClasses = new RateClass[this.classes];
         for (RateClass c : classes) {
             RateClass share = new RateClass(c.index(), c.name(), c.perSecond() / expectedReplicas,
@@ -117,7 +133,7 @@ public final class LeasedRateLimiter implements RateLimiter {
         }
         long left = lease.take();
         if (left >= 0) {
-            if (left < lowWater && !lease.emptyAt(System.nanoTime())) {
+            if (left < (lease.size() + 1) / 2 && !lease.emptyAt(System.nanoTime())) {
                 refill(caller, c, lease); // not while the bucket said it is empty: it would grant nothing
             }
             leaseAdmitted.increment();
@@ -129,7 +145,7 @@ public final class LeasedRateLimiter implements RateLimiter {
             return -1 - lease.emptyFor(now);
         }
         refill(caller, c, lease);
-        if (!lease.borrow(leaseSize)) {
+        if (!borrowGrowing(lease)) {
             leaseRefused.increment(); // owes a whole lease: wait for the refill on its way
             return -1 - c.intervalNanos();
         }
@@ -155,7 +171,8 @@ public final class LeasedRateLimiter implements RateLimiter {
         if (!lease.startRefill()) {
             return;
         }
-        long wanted = leaseSize - lease.tokens(); // debt included
+        long wanted = lease.size() - lease.tokens(); // debt included
+        long usedBefore = lease.used();
         if (wanted <= 0) {
             lease.failed(); // a grant landed since the take: nothing to ask
             return;
@@ -166,6 +183,7 @@ public final class LeasedRateLimiter implements RateLimiter {
             if (e == null) {
                 long now = System.nanoTime();
                 lease.granted(grant, wanted, now);
+                lease.resize(lease.used() - usedBefore);
                 refillTimes.accept(now - asked);
             } else {
                 refillFailures.increment();
@@ -179,7 +197,7 @@ public final class LeasedRateLimiter implements RateLimiter {
     private Lease[] newLeases() {
         Lease[] l = new Lease[classes];
         for (int i = 0; i < classes; i++) {
-            l[i] = new Lease();
+            l[i] = new Lease(leaseSize, maxLease[i]);
         }
         return l;
     }
@@ -206,6 +224,25 @@ public final class LeasedRateLimiter implements RateLimiter {
     }
 
     /** Requests admitted from tokens in hand: decided locally, counted by the shared bucket. */
+    /**
+     * Borrows a token against the next grant, growing the lease (up to its most) while it owes its whole
+     * size: the caller outran a refill's round trip, which is no reason to refuse it.
+     */
+    private static boolean borrowGrowing(Lease lease) {
+        while (!lease.borrow(lease.size())) {
+            if (!lease.grow()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The size of a caller's lease of a class now (tokens), or 0 when it holds none (for tests). */
+    long leaseSizeOf(String caller, RateClass c) {
+        Lease[] l = leases.get(caller);
+        return l == null ? 0 : l[c.index()].size();
+    }
+
     public long leaseAdmitted() {
         return leaseAdmitted.sum();
     }

@@ -119,6 +119,51 @@ class LeasedRateLimiterTest {
         }
     }
 
+    /**
+     * A caller far below a very high limit but faster than a lease per Redis round trip: the lease grows to
+     * the demand, so once it has (the first 200 ms), next to nothing is refused. With a fixed lease of 10
+     * tokens (MAX_GROWTH 1) the caller finds it empty and owing whenever a round trip outlasts 10 requests,
+     * and about a fifth of its requests are refused.
+     */
+    @Test
+    void aFastCallerFarBelowItsLimitIsNotRefusedOnceItsLeaseHasGrown() {
+        RateClass huge = new RateClass(2, "huge", 1_000_000_000, 1_000_000);
+        RedisLeaseStore store = new RedisLeaseStore(redis.uri(), Duration.ofSeconds(1), background, Duration.ofMillis(50));
+        try (LeasedRateLimiter limiter = new LeasedRateLimiter(List.of(READS, FAST, huge), store, LEASE, 1, background,
+                Duration.ofSeconds(60))) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!limiter.shared()) {
+                assertTrue(System.nanoTime() - deadline < 0, "not connected to redis-server within 20 s");
+                LockSupport.parkNanos(1_000_000);
+            }
+            // 50,000 requests a second for 1.2 s, paced by the clock: a busy gateway's one caller.
+            long start = System.nanoTime();
+            long calls = 0;
+            long refusedAfterGrowth = 0;
+            long callsAfterGrowth = 0;
+            while (calls < 60_000) {
+                long due = start + calls * 20_000L;
+                while (System.nanoTime() - due < 0) {
+                    Thread.onSpinWait();
+                }
+                boolean admitted = limiter.tryAcquire("fast", huge) >= 0;
+                if (System.nanoTime() - start > TimeUnit.MILLISECONDS.toNanos(200)) {
+                    callsAfterGrowth++;
+                    if (!admitted) {
+                        refusedAfterGrowth++;
+                    }
+                }
+                calls++;
+            }
+            assertTrue(callsAfterGrowth > 40_000, "calls after the first 200 ms: " + callsAfterGrowth);
+            assertTrue(refusedAfterGrowth <= callsAfterGrowth / 1000, "refused " + refusedAfterGrowth + " of "
+                    + callsAfterGrowth + " far below a limit of 10^9/s (total refused " + limiter.refused() + ": by the lease "
+                    + limiter.leaseRefused() + ", by the fallback " + limiter.fallbackRefused() + "; lease admitted "
+                    + limiter.leaseAdmitted() + ", fallback admitted " + limiter.fallbackAdmitted() + ", refills "
+                    + limiter.refills() + ", lease size now " + limiter.leaseSizeOf("fast", huge) + ")");
+        }
+    }
+
     @Test
     void aCallerIdleForAWholeSweepIntervalIsDropped() {
         try (LeasedRateLimiter limiter = limiter(1, Duration.ofSeconds(1))) {
