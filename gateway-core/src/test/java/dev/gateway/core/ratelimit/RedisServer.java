@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * (SIGSTOP, as a server that holds connections open and never answers), thawed and started again on the
  * same port, so clients that reconnect find it where it was.
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
     /** How long a start may take before the test fails: a first start on a cold machine takes ~100 ms. */
     private static final long START_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(20);
 
@@ -36,18 +36,18 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** Starts a server on a free loopback port and returns once it answers PING. */
-    static RedisServer start() throws IOException {
+    public static RedisServer start() throws IOException {
         RedisServer server = new RedisServer(Files.createTempDirectory("redis-test"), freePort());
         server.restart();
         return server;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** {@code redis://127.0.0.1:PORT}, for Lettuce. */
-    String uri() {
+    public String uri() {
         return "redis://127.0.0.1:" + port;
     }
 
@@ -56,7 +56,7 @@ final class RedisServer implements AutoCloseable {
      *
      * @throws IllegalStateException when it is already running, or does not answer within 20 s
      */
-    void restart() throws IOException {
+    public void restart() throws IOException {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("redis-server is still running");
         }
@@ -82,18 +82,18 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** Kills the server with SIGKILL (a crash: connections reset, nothing is saved) and waits for its exit. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly(); // SIGKILL on Unix
         process.waitFor();
     }
 
     /** SIGSTOP: the server keeps its connections open and answers nothing until {@link #thaw}. */
-    void freeze() throws IOException, InterruptedException {
+    public void freeze() throws IOException, InterruptedException {
         signal("STOP");
     }
 
     /** SIGCONT after {@link #freeze}. */
-    void thaw() throws IOException, InterruptedException {
+    public void thaw() throws IOException, InterruptedException {
         signal("CONT");
     }
 
@@ -105,7 +105,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** One PING over a fresh connection: true on {@code +PONG}, false when refused or answered otherwise. */
-    boolean answersPing() {
+    public boolean answersPing() {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
             socket.setSoTimeout(1000);
