@@ -26,6 +26,8 @@ import java.util.Map;
  *       asks for no credentials: what authentication and rate limiting add to a round trip;</li>
  *   <li>{@code roundtrip.tracing.ratio}: the same GET through a gateway tracing 1% of requests ÷ the
  *       gateway with tracing off: what tracing adds;</li>
+ *   <li>{@code roundtrip.sharedLimits.ratio}: the same GET through a gateway whose rate limits are shared on
+ *       Redis ({@code rateLimits.store: redis}) ÷ the gateway with local limits: what the Redis lease adds;</li>
  *   <li>{@code NAME.time}: each micro-benchmark's fastest iteration ÷ the calibration benchmark's (machine
  *       speed cancels, and neighbours, who only ever add time, mostly drop out);</li>
  *   <li>{@code NAME.alloc}: bytes allocated per operation of each micro-benchmark (steady on any machine);</li>
@@ -72,6 +74,7 @@ public final class Gate {
     private static final String GATEWAY = "dev.gateway.bench.RoundTripBenchmark.gateway";
     private static final String GATEWAY_OPEN = "dev.gateway.bench.RoundTripBenchmark.gatewayOpen";
     private static final String GATEWAY_TRACED = "dev.gateway.bench.RoundTripBenchmark.gatewayTraced";
+    private static final String GATEWAY_SHARED_LIMITS = "dev.gateway.bench.RoundTripBenchmark.gatewaySharedLimits";
     private static final String DIRECT = "dev.gateway.bench.RoundTripBenchmark.direct";
     private static final String GATEWAY_POST = "dev.gateway.bench.RoundTripBenchmark.gatewayPost";
     private static final String DIRECT_POST = "dev.gateway.bench.RoundTripBenchmark.directPost";
@@ -178,6 +181,10 @@ public final class Gate {
         }
         if (byName.containsKey(GATEWAY) && byName.containsKey(GATEWAY_TRACED)) {
             out.put("roundtrip.tracing.ratio", fastest(byName.get(GATEWAY_TRACED)) / fastest(byName.get(GATEWAY)));
+        }
+        if (byName.containsKey(GATEWAY) && byName.containsKey(GATEWAY_SHARED_LIMITS)) {
+            out.put("roundtrip.sharedLimits.ratio",
+                    fastest(byName.get(GATEWAY_SHARED_LIMITS)) / fastest(byName.get(GATEWAY)));
         }
         if (!byName.containsKey(CALIBRATION)) {
             return out; // a confirmation run of the round trip alone

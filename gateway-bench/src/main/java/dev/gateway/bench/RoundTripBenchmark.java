@@ -3,6 +3,7 @@ package dev.gateway.bench;
 import dev.gateway.core.auth.Tokens;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.contract.Contract;
+import dev.gateway.core.ratelimit.RedisServer;
 import dev.gateway.core.server.Gateway;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,7 +33,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Requests through the gateway carry a bearer token (verified once, then found in the token cache, as
  * for a caller that reuses its token) and take a token from their caller's rate-limit bucket. {@code
  * gatewayOpen} is the same GET through a second gateway whose contract asks for no credentials: the
- * ratio of the two is what authentication and rate limiting add to a round trip.
+ * ratio of the two is what authentication and rate limiting add to a round trip. {@code gatewaySharedLimits}
+ * is the authenticated GET through a gateway whose rate limits are shared on a real {@code redis-server}
+ * ({@code rateLimits.store: redis}, started here on a free loopback port): the ratio of it to {@code gateway}
+ * is what deciding from a Redis lease instead of a local bucket adds.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime) // every round trip timed: the gate reads the fastest, which neighbours barely move
@@ -77,6 +81,8 @@ public class RoundTripBenchmark {
     private Gateway gateway;
     private Gateway openGateway;
     private Gateway tracedGateway;
+    private RedisServer redis;
+    private Gateway sharedLimitsGateway;
     private Path openContract;
     private String authorization;
 
@@ -97,6 +103,16 @@ public class RoundTripBenchmark {
         tracedGateway = Gateway.start(GatewayConfig.fromYaml(SETTINGS + upstreams + "tracing: {enabled: true, "
                 + "sampleRatio: 0.01, endpoint: \"http://127.0.0.1:" + stub.port() + "/v1/traces\"}\n",
                 "benchmark (traced)"));
+        redis = RedisServer.start();
+        // Two more keys of rateLimits, the last block of SETTINGS.
+        String sharedLimits = "  store: redis\n  redis: {address: \"" + redis.address() + "\"}\n";
+        sharedLimitsGateway = Gateway.start(GatewayConfig.fromYaml(SETTINGS + sharedLimits + upstreams,
+                "benchmark (shared rate limits)"));
+    }
+
+    /** The admin port of the gateway whose rate limits are shared on Redis (for its metrics). */
+    int sharedLimitsAdminPort() {
+        return sharedLimitsGateway.adminPort();
     }
 
     /** The bundled contract with its global security requirement replaced by none. */
@@ -115,10 +131,12 @@ public class RoundTripBenchmark {
     }
 
     @TearDown(Level.Trial)
-    public void stop() throws IOException {
+    public void stop() throws IOException, InterruptedException {
         gateway.close();
         openGateway.close();
         tracedGateway.close();
+        sharedLimitsGateway.close();
+        redis.close();
         stub.close();
         Files.deleteIfExists(openContract);
     }
@@ -129,6 +147,7 @@ public class RoundTripBenchmark {
         BlockingHttpClient viaGateway;
         BlockingHttpClient viaOpenGateway;
         BlockingHttpClient viaTracedGateway;
+        BlockingHttpClient viaSharedLimitsGateway;
         BlockingHttpClient direct;
         BlockingHttpClient postViaGateway;
         BlockingHttpClient postDirect;
@@ -138,6 +157,7 @@ public class RoundTripBenchmark {
             viaGateway = new BlockingHttpClient(bench.gateway.port(), get(bench.authorization));
             viaOpenGateway = new BlockingHttpClient(bench.openGateway.port(), get(""));
             viaTracedGateway = new BlockingHttpClient(bench.tracedGateway.port(), get(bench.authorization));
+            viaSharedLimitsGateway = new BlockingHttpClient(bench.sharedLimitsGateway.port(), get(bench.authorization));
             direct = new BlockingHttpClient(bench.stub.port(), get(bench.authorization));
             postViaGateway = new BlockingHttpClient(bench.gateway.port(), post(bench.authorization));
             postDirect = new BlockingHttpClient(bench.stub.port(), post(bench.authorization));
@@ -148,6 +168,7 @@ public class RoundTripBenchmark {
             viaGateway.close();
             viaOpenGateway.close();
             viaTracedGateway.close();
+            viaSharedLimitsGateway.close();
             direct.close();
             postViaGateway.close();
             postDirect.close();
@@ -172,6 +193,15 @@ public class RoundTripBenchmark {
     @Benchmark
     public int gatewayTraced(Clients c) throws IOException {
         return expectOk(c.viaTracedGateway.exchange());
+    }
+
+    /**
+     * The same GET through a gateway whose rate limits are shared on Redis: decided from the caller's lease,
+     * refilled by an asynchronous script call off the request's path.
+     */
+    @Benchmark
+    public int gatewaySharedLimits(Clients c) throws IOException {
+        return expectOk(c.viaSharedLimitsGateway.exchange());
     }
 
     @Benchmark

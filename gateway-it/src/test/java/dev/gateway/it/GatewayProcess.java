@@ -91,6 +91,17 @@ final class GatewayProcess implements AutoCloseable {
         return new GatewayProcess(jvmArgs, List.of("--config", config.toString()), GATEWAY);
     }
 
+    /**
+     * The same without {@link TestGateway#CREDENTIALS}: {@code yaml} says what {@code auth} and {@code rateLimits}
+     * are.
+     */
+    static GatewayProcess gatewayWithOwnCredentials(List<String> jvmArgs, String yaml) throws Exception {
+        Path config = Files.createTempFile("gateway-test", ".yaml");
+        config.toFile().deleteOnExit();
+        Files.writeString(config, "listener: {host: 127.0.0.1, port: 0}\nadmin: {host: 127.0.0.1, port: 0}\n" + yaml);
+        return new GatewayProcess(jvmArgs, List.of("--config", config.toString()), GATEWAY);
+    }
+
     /** What {@link #gateway} writes: loopback listeners on free ports, the tests' credentials, then {@code yaml}. */
     static String settings(String yaml) {
         return "listener: {host: 127.0.0.1, port: 0}\nadmin: {host: 127.0.0.1, port: 0}\n" + TestGateway.CREDENTIALS

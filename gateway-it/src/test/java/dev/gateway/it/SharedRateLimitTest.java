@@ -1,6 +1,7 @@
 package dev.gateway.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.cli.DemoGateway;
@@ -265,6 +266,48 @@ class SharedRateLimitTest {
                 });
             }
         }
+    }
+
+    /**
+     * The gateway as operators run it (its own process, its own logging settings): Redis unreachable at start,
+     * then up, then crashed under requests and up again, is told once each, and Lettuce's line per
+     * reconnect attempt (two a second through an outage) stays out of the log.
+     */
+    @Test
+    void redisGoingDownAndComingBackIsLoggedOnceEachWithoutALinePerReconnectAttempt() throws Exception {
+        try (RedisServer own = RedisServer.start()) {
+            own.kill();
+            String at = "rate limits' Redis at 127.0.0.1:" + own.port();
+            try (GatewayProcess g = GatewayProcess.gatewayWithOwnCredentials(List.of("-Xmx64m"), config(own.port()));
+                    RawHttp c = new RawHttp(g.port)) {
+                Poll.until(Duration.ofSeconds(20), "the line saying Redis cannot be reached",
+                        () -> g.outputSoFar().contains(at + " cannot be reached"));
+                own.restart();
+                Poll.until(Duration.ofSeconds(20), "the line saying Redis answers",
+                        () -> count(g.outputSoFar(), at + " answers again") == 1);
+                own.kill();
+                // A refill finds it gone: requests keep coming until one does.
+                Poll.until(Duration.ofSeconds(20), "the line saying Redis is down", () -> {
+                    assertTrue(List.of(200, 429).contains(get(c, "alice-key")));
+                    return g.outputSoFar().contains(at + " is down");
+                });
+                own.restart();
+                Poll.until(Duration.ofSeconds(20), "the line saying Redis answers again",
+                        () -> count(g.outputSoFar(), at + " answers again") == 2);
+                String log = g.outputSoFar();
+                assertEquals(1, count(log, at + " cannot be reached"), log);
+                assertEquals(1, count(log, at + " is down"), log);
+                assertFalse(log.contains("\"logger\":\"io.lettuce"), "no line of Lettuce's own:\n" + log);
+            }
+        }
+    }
+
+    private static int count(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+            n++;
+        }
+        return n;
     }
 
     private static long answered(Map<Integer, LongAdder> statuses) {

@@ -30,8 +30,15 @@ final class Lease {
     /**
      * Whether the last grant was all that was asked: the shared bucket is not what holds the caller back,
      * the round trip is, so the lease may grow. A caller at its limit gets partial grants and keeps its size.
+     * True before the first grant: nothing says the bucket holds the caller back yet, and a new caller's
+     * first refill can take several round trips (a cold connection; a Redis that restarted and must be
+     * sent the script again), during which a fast caller would otherwise be refused after
+     * {@code leaseSize} requests. What it borrows meanwhile the fallback decides, within the lease's most.
      */
-    private volatile boolean lastGrantFull;
+    private volatile boolean lastGrantFull = true;
+    /** When the previous grant landed ({@link System#nanoTime}) and {@link #used} then; written by grants alone. */
+    private long previousGrantAt = System.nanoTime();
+    private long usedAtPreviousGrant;
     private final long base;
     private final long max;
 
@@ -95,14 +102,27 @@ final class Lease {
     }
 
     /**
-     * Sizes the lease for the demand seen while the last refill was on its way (call after {@link #granted}):
-     * when that grant was all that was asked, at once up to twice that demand,
-     * and down by a sixteenth per refill at most (round trips vary: one quick answer must not leave the
-     * lease too small for the next slow one), within the configured size and {@code max}.
+     * Sizes the lease for the caller's demand (call after {@link #granted}, from the grant's thread): when
+     * that grant was all that was asked, at once up to twice what was used while the refill was on its way
+     * (so a lease outlasts a round trip), or to {@code demandWindowNanos} of the demand since the previous
+     * grant, whichever is more (so a steady caller refills about every half window, not every few requests:
+     * each refill is a Redis command, some CPU on both sides); down by a sixteenth per refill at most (round
+     * trips vary: one quick answer must not leave the lease too small for the next slow one); always within
+     * the configured size and {@code max}.
+     *
+     * @param usedDuringRefill tokens taken or borrowed between the refill's start and its grant
+     * @param now {@link System#nanoTime} of the grant
+     * @param demandWindowNanos how long a full lease should last at the caller's recent rate
      */
-    void resize(long usedDuringRefill) {
+    void resize(long usedDuringRefill, long now, long demandWindowNanos) {
+        long usedNow = used.get();
+        long elapsed = Math.max(1, now - previousGrantAt);
+        long perWindow = (long) Math.ceil((double) (usedNow - usedAtPreviousGrant) * demandWindowNanos / elapsed);
+        previousGrantAt = now;
+        usedAtPreviousGrant = usedNow;
         long s = size;
-        long wanted = lastGrantFull ? 2 * usedDuringRefill : base; // at its limit: no more on credit
+        // At its limit (a short grant), no more on credit.
+        long wanted = lastGrantFull ? Math.max(2 * usedDuringRefill, perWindow) : base;
         size = Math.min(max, Math.max(base, Math.max(wanted, s - s / 16)));
     }
 

@@ -1,5 +1,6 @@
 package dev.gateway.core.ratelimit;
 
+import dev.gateway.core.config.HostPort;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
@@ -23,6 +24,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * The shared buckets on one Redis: leases tokens ({@link #lease}) with {@code lease.lua}, and knows
@@ -38,9 +41,14 @@ import java.util.concurrent.atomic.LongAdder;
  * background executor every {@code probeEvery}, and its first success marks the store up again. While
  * Lettuce is disconnected, commands fail at once rather than queue (a queue would replay stale leases
  * after the reconnect).
+ *
+ * <p>Each change is logged once: down (with its cause, and at start when Redis cannot be reached), and up
+ * again. Lettuce's own line per reconnect attempt is left to its logger ({@code io.lettuce}, at error in
+ * the gateway's logging settings): an hour's outage would otherwise log two lines a second.
  */
 final class RedisLeaseStore implements AutoCloseable {
     private static final String KEY_PREFIX = "gateway:ratelimit:";
+    private static final Logger LOG = LogManager.getLogger(RedisLeaseStore.class);
 
     private final LeaseScript script = LeaseScript.load();
     private final ClientResources resources;
@@ -53,16 +61,19 @@ final class RedisLeaseStore implements AutoCloseable {
     private volatile StatefulRedisConnection<String, String> connection;
     private volatile RedisAsyncCommands<String, String> commands;
     private final AtomicBoolean up = new AtomicBoolean();
+    /** Whether the store's being down was logged since it was last up (the first connect failure included). */
+    private final AtomicBoolean downLogged = new AtomicBoolean();
+    private final HostPort address;
     private volatile boolean closed;
 
     /**
      * Starts connecting to Redis and returns at once (never blocks: it may be called anywhere).
      *
-     * @param uri such as {@code redis://127.0.0.1:6379}
+     * @param address Redis's host and port (an IPv6 host without brackets)
      * @param timeout how long a command, or connecting, may take before it counts as failed
      * @param background runs the health probe every {@code probeEvery}
      */
-    RedisLeaseStore(String uri, Duration timeout, ScheduledExecutorService background, Duration probeEvery) {
+    RedisLeaseStore(HostPort address, Duration timeout, ScheduledExecutorService background, Duration probeEvery) {
         // One I/O thread is plenty for small commands; reconnects back off from 10 ms to 1 s, so a
         // restarted Redis is found again within about a second.
         this.resources = ClientResources.builder()
@@ -70,8 +81,10 @@ final class RedisLeaseStore implements AutoCloseable {
                 .computationThreadPoolSize(1)
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
                 .build();
-        this.redisUri = RedisURI.create(uri);
-        redisUri.setTimeout(timeout);
+        this.address = address;
+        // Built from its parts, not parsed from a URI string: an IPv6 host needs no quoting this way.
+        this.redisUri = RedisURI.builder().withHost(address.host()).withPort(address.port()).withTimeout(timeout)
+                .build();
         this.client = RedisClient.create(resources, redisUri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
@@ -92,6 +105,10 @@ final class RedisLeaseStore implements AutoCloseable {
         client.connectAsync(StringCodec.UTF8, redisUri).whenComplete((c, e) -> {
             if (e != null) {
                 connecting.set(false); // the next probe tries again
+                if (downLogged.compareAndSet(false, true)) {
+                    LOG.warn("rate limits' Redis at {} cannot be reached ({}): each decision is this replica's "
+                            + "share (perSecond / expectedReplicas) until it answers", address, describe(e));
+                }
                 return;
             }
             synchronized (this) {
@@ -102,7 +119,7 @@ final class RedisLeaseStore implements AutoCloseable {
                 commands = c.async();
                 connection = c;
             }
-            up.set(true);
+            markUp();
         });
     }
 
@@ -111,11 +128,32 @@ final class RedisLeaseStore implements AutoCloseable {
         return up.get();
     }
 
-    /** A lease failed or timed out: decide without Redis until a probe succeeds. */
-    void markDown() {
+    /**
+     * A lease failed or timed out: decide without Redis until a probe succeeds.
+     *
+     * @param cause why, for the log line (said once per fall)
+     */
+    void markDown(Throwable cause) {
         if (up.compareAndSet(true, false)) {
             markedDown.increment(); // once per fall, however many refills fail at once
+            if (downLogged.compareAndSet(false, true)) {
+                LOG.warn("rate limits' Redis at {} is down ({}): each decision is this replica's share "
+                        + "(perSecond / expectedReplicas) until it answers a probe", address, describe(cause));
+            }
         }
+    }
+
+    private void markUp() {
+        if (up.compareAndSet(false, true)) {
+            LOG.info(downLogged.getAndSet(false) ? "rate limits' Redis at {} answers again: decisions are shared"
+                    : "rate limits' Redis at {} connected: decisions are shared", address);
+        }
+    }
+
+    /** The cause's class and message, unwrapped from the future's wrapper. */
+    private static String describe(Throwable e) {
+        Throwable t = unwrap(e);
+        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
     }
 
     /** Times the store went from up to down (a refill failed or timed out). */
@@ -160,7 +198,7 @@ final class RedisLeaseStore implements AutoCloseable {
         }
         commands.ping().whenComplete((pong, e) -> {
             if (e == null && "PONG".equals(pong)) {
-                up.set(true);
+                markUp();
             }
         });
     }

@@ -2,6 +2,7 @@ package dev.gateway.core.upstream;
 
 import dev.failsafe.CircuitBreaker;
 import dev.gateway.core.config.GatewayConfig.BreakerConfig;
+import dev.gateway.core.config.HostPort;
 import dev.gateway.core.metrics.EndpointMetrics;
 import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
@@ -42,7 +43,8 @@ public final class Endpoint {
         this.upstream = upstream;
         this.metrics = metrics;
         this.address = new InetSocketAddress(host, port);
-        this.hostHeader = AsciiString.cached(host + ":" + port);
+        // RFC 9110 section 7.2: the Host field is uri-host[:port], an IPv6 address in brackets.
+        this.hostHeader = AsciiString.cached(new HostPort(host, port).toString());
         this.breaker = CircuitBreaker.builder()
                 .withFailureRateThreshold(breaker.failureRateThreshold(), breaker.minimumCalls(), breaker.window())
                 .withDelay(breaker.openDelay())

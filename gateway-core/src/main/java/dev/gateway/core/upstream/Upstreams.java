@@ -31,7 +31,7 @@ public final class Upstreams {
                 }
                 HostPort at = HostPort.parse(e, setting);
                 endpoints.add(new Endpoint(u.name(), at.host(), at.port(), u.breaker(),
-                        metrics.endpoint(u.name(), at.host() + ":" + at.port())));
+                        metrics.endpoint(u.name(), at.toString())));
             }
             out.add(new Upstream(out.size(), u, endpoints, metrics.upstream(u.name())));
         }

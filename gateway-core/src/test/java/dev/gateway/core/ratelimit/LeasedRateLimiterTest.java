@@ -4,7 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.gateway.core.config.GatewayConfig.RedisStoreConfig;
+import dev.gateway.core.config.HostPort;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -14,6 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +33,8 @@ class LeasedRateLimiterTest {
     /** Fast enough that the requests of a test never reach its limit. */
     private static final RateClass FAST = new RateClass(1, "trade.write", 10_000, 200);
     private static final int LEASE = 10;
+    /** Far above its callers' rate, with a burst that lets a lease grow to its most (MAX_GROWTH × LEASE). */
+    private static final RateClass STEADY = new RateClass(2, "steady", 100_000, 10_000);
 
     private RedisServer redis;
     private ScheduledExecutorService background;
@@ -43,8 +52,8 @@ class LeasedRateLimiterTest {
     }
 
     private LeasedRateLimiter limiter(int replicas, Duration timeout) {
-        RedisLeaseStore store = new RedisLeaseStore(redis.uri(), timeout, background, Duration.ofMillis(50));
-        LeasedRateLimiter limiter = new LeasedRateLimiter(List.of(READS, FAST), store, LEASE, replicas, background,
+        RedisLeaseStore store = new RedisLeaseStore(redis.address(), timeout, background, Duration.ofMillis(50));
+        LeasedRateLimiter limiter = new LeasedRateLimiter(List.of(READS, FAST, STEADY), store, LEASE, replicas, background,
                 Duration.ofSeconds(60));
         // The store connects asynchronously: the tests start from a connected one.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -105,6 +114,93 @@ class LeasedRateLimiterTest {
         }
     }
 
+    /**
+     * A steady caller under its limit refills about every half {@link LeasedRateLimiter#DEMAND_WINDOW_NANOS}
+     * (its lease holds that window of its demand), not every {@code leaseSize / 2} requests: 5,000 requests
+     * paced 200 µs apart would be 1,000 refills with a fixed lease of 10, and one per half window of pacing
+     * with it (the bound follows the time taken: a slow machine paces slower).
+     */
+    @Test
+    void aSteadyCallerRefillsAboutEveryHalfDemandWindowNotEveryFewRequests() {
+        try (LeasedRateLimiter limiter = limiter(1, Duration.ofSeconds(1))) {
+            long start = System.nanoTime();
+            for (int i = 0; i < 5_000; i++) {
+                long decision = limiter.tryAcquire("steady", STEADY);
+                if (decision < 0) {
+                    fail("request " + i + " refused under its limit (" + decision + "): lease refused "
+                            + limiter.leaseRefused() + ", fallback refused " + limiter.fallbackRefused() + ", lease "
+                            + limiter.leaseSizeOf("steady", STEADY) + ", refills " + limiter.refills());
+                }
+                LockSupport.parkNanos(200_000); // pacing: about 5,000 a second at most, far below the limit
+            }
+            settle(limiter);
+            double halfWindows = (double) (System.nanoTime() - start) / (LeasedRateLimiter.DEMAND_WINDOW_NANOS / 2);
+            System.out.printf("steady caller: %d refills for 5,000 requests in %.0f half windows; lease now %d%n",
+                    limiter.refills(), halfWindows, limiter.leaseSizeOf("steady", STEADY));
+            assertTrue(limiter.refills() <= 1.5 * halfWindows + 10,
+                    limiter.refills() + " refills in " + halfWindows + " half windows");
+            assertEquals(0, limiter.refused());
+        }
+    }
+
+    /**
+     * A new caller faster than {@code leaseSize} requests per first round trip: while its first refill is
+     * on its way (held here by a frozen Redis; a cold connection or a Redis that must be sent the script
+     * again in production), what it borrows is decided by the fallback, not refused after {@code leaseSize}
+     * requests because no grant had yet said the bucket is not what holds it back.
+     */
+    @Test
+    void aNewCallerIsNotRefusedWhileItsFirstRefillIsOnItsWay() throws Exception {
+        try (LeasedRateLimiter limiter = limiter(1, Duration.ofSeconds(5))) {
+            redis.freeze();
+            try {
+                for (int i = 0; i < 100; i++) {
+                    assertTrue(limiter.tryAcquire("newcomer", STEADY) >= 0, "request " + i + " refused");
+                }
+                assertEquals(1, limiter.refillsInFlight(), "the first refill, held by the frozen Redis");
+                assertEquals(100, limiter.fallbackAdmitted());
+            } finally {
+                redis.thaw();
+            }
+            // The first grant was sized before the debt grew; the refills that follow pay the rest of it.
+            for (int i = 0; i < 5 && limiter.leaseAdmitted() == 0; i++) {
+                settle(limiter);
+                assertTrue(limiter.tryAcquire("newcomer", STEADY) >= 0);
+            }
+            assertTrue(limiter.leaseAdmitted() > 0, "the debt paid, decisions come from the lease again");
+            assertEquals(0, limiter.refillFailures());
+        }
+    }
+
+    /**
+     * {@code rateLimits.redis.address} as an operator writes it for an IPv6 Redis, {@code [::1]:PORT}, through
+     * the configuration's parser to a shared decision (a URI built by pasting the address in was not
+     * one Lettuce could parse).
+     */
+    @Test
+    void aRedisOnAnIpv6AddressIsReachedThroughItsBracketedAddress() throws Exception {
+        Assumptions.assumeTrue(ipv6Loopback(), "this machine has no IPv6 loopback (::1)");
+        try (RedisServer v6 = RedisServer.start("::1")) {
+            RedisStoreConfig settings = new RedisStoreConfig(
+                    HostPort.parse("[::1]:" + v6.port(), "rateLimits.redis.address"), Duration.ofSeconds(1), LEASE,
+                    1, Duration.ofMillis(50));
+            try (LeasedRateLimiter limiter = LeasedRateLimiter.onRedis(List.of(READS, FAST), settings, background,
+                    Duration.ofSeconds(60))) {
+                acquireUntil(limiter, "v6", () -> limiter.leaseAdmitted() > 0, "a decision from a Redis lease");
+                assertTrue(limiter.shared());
+                assertEquals(0, limiter.refillFailures());
+            }
+        }
+    }
+
+    private static boolean ipv6Loopback() {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("::1"))) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     @Test
     void aCallerUnderItsLimitIsDecidedFromItsLeaseAfterItsFirstRequest() {
         try (LeasedRateLimiter limiter = limiter(1, Duration.ofSeconds(1))) {
@@ -128,7 +224,7 @@ class LeasedRateLimiterTest {
     @Test
     void aFastCallerFarBelowItsLimitIsNotRefusedOnceItsLeaseHasGrown() {
         RateClass huge = new RateClass(2, "huge", 1_000_000_000, 1_000_000);
-        RedisLeaseStore store = new RedisLeaseStore(redis.uri(), Duration.ofSeconds(1), background, Duration.ofMillis(50));
+        RedisLeaseStore store = new RedisLeaseStore(redis.address(), Duration.ofSeconds(1), background, Duration.ofMillis(50));
         try (LeasedRateLimiter limiter = new LeasedRateLimiter(List.of(READS, FAST, huge), store, LEASE, 1, background,
                 Duration.ofSeconds(60))) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -237,7 +333,7 @@ class LeasedRateLimiterTest {
     @Test
     void aRedisDownAtStartFailsNothingAndIsUsedOnceItIsUp() throws Exception {
         redis.kill();
-        RedisLeaseStore store = new RedisLeaseStore(redis.uri(), Duration.ofMillis(200), background,
+        RedisLeaseStore store = new RedisLeaseStore(redis.address(), Duration.ofMillis(200), background,
                 Duration.ofMillis(50));
         try (LeasedRateLimiter limiter = new LeasedRateLimiter(List.of(READS, FAST), store, LEASE, 2, background,
                 Duration.ofSeconds(60))) {

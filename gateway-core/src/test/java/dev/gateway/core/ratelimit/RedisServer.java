@@ -1,9 +1,11 @@
 package dev.gateway.core.ratelimit;
 
+import dev.gateway.core.config.HostPort;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -27,17 +29,27 @@ public final class RedisServer implements AutoCloseable {
     private static final long START_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(20);
 
     private final Path dir;
+    private final String host;
     private final int port;
     private Process process;
 
-    private RedisServer(Path dir, int port) {
+    private RedisServer(Path dir, String host, int port) {
         this.dir = dir;
+        this.host = host;
         this.port = port;
     }
 
-    /** Starts a server on a free loopback port and returns once it answers PING. */
+    /** Starts a server on a free port of 127.0.0.1 and returns once it answers PING. */
     public static RedisServer start() throws IOException {
-        RedisServer server = new RedisServer(Files.createTempDirectory("redis-test"), freePort());
+        return start("127.0.0.1");
+    }
+
+    /**
+     * Starts a server on a free port of {@code host} (an address of this machine: {@code ::1}, say) and
+     * returns once it answers PING.
+     */
+    public static RedisServer start(String host) throws IOException {
+        RedisServer server = new RedisServer(Files.createTempDirectory("redis-test"), host, freePort(host));
         server.restart();
         return server;
     }
@@ -46,9 +58,14 @@ public final class RedisServer implements AutoCloseable {
         return port;
     }
 
-    /** {@code redis://127.0.0.1:PORT}, for Lettuce. */
+    /** Its host and port, as {@code rateLimits.redis.address} takes them. */
+    public HostPort address() {
+        return new HostPort(host, port);
+    }
+
+    /** {@code redis://HOST:PORT}, for Lettuce's own client. */
     public String uri() {
-        return "redis://127.0.0.1:" + port;
+        return "redis://" + address();
     }
 
     /**
@@ -62,10 +79,14 @@ public final class RedisServer implements AutoCloseable {
         }
         try {
             process = new ProcessBuilder(List.of("redis-server", "--save", "", "--appendonly", "no",
-                    "--port", Integer.toString(port), "--bind", "127.0.0.1", "--dir", dir.toString()))
+                    "--port", Integer.toString(port), "--bind", host, "--dir", dir.toString()))
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("redis.log").toFile())
                     .start();
+            // A run that ends without close (a benchmark whose set-up failed, a test JVM that exits) must not
+            // leave servers behind: a redis-server outlives the JVM that started it.
+            Process started = process;
+            Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "redis-server-stop"));
         } catch (IOException e) {
             throw new IOException("cannot run redis-server (scripts/lib/redis.sh installs Debian's package): " + e, e);
         }
@@ -107,7 +128,7 @@ public final class RedisServer implements AutoCloseable {
     /** One PING over a fresh connection: true on {@code +PONG}, false when refused or answered otherwise. */
     public boolean answersPing() {
         try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            socket.connect(new InetSocketAddress(host, port), 1000);
             socket.setSoTimeout(1000);
             OutputStream out = socket.getOutputStream();
             out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -128,8 +149,8 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    private static int freePort(String host) throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
             return socket.getLocalPort();
         }
     }

@@ -89,6 +89,16 @@ class UpstreamTest {
         assertEquals(2, u.inFlight());
     }
 
+    /** RFC 9110 section 7.2: an IPv6 endpoint's Host field carries its address in brackets. */
+    @Test
+    void anEndpointsHostFieldIsHostColonPortWithAnIpv6AddressInBrackets() {
+        UpstreamConfig c = GatewayConfig.fromYaml("upstreams: {trade: {endpoints: ['[::1]:9001']}}", "test")
+                .upstreams().get("trade");
+        assertEquals("[::1]:9001", new Endpoint("trade", "::1", 9001, c.breaker()).hostHeader().toString());
+        assertEquals("trade.internal:80", new Endpoint("trade", "trade.internal", 80, c.breaker()).hostHeader()
+                .toString());
+    }
+
     @Test
     void readinessNeedsACheckedHealthyEndpoint() {
         UpstreamConfig c = GatewayConfig.fromYaml("upstreams: {trade: {endpoints: [127.0.0.1:1]}}", "test")
