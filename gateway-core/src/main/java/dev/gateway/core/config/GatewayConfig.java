@@ -260,9 +260,38 @@ public record GatewayConfig(
      * @param leaseSize tokens a replica holds per caller and class at most (the error bound grows with it)
      * @param expectedReplicas replicas sharing the limits: each one's fallback admits perSecond / this
      * @param probeInterval how often a Redis marked down is probed ({@code PING})
+     * @param username the ACL user Redis authenticates ({@code AUTH username password}); empty for the
+     *     default user
+     * @param password the password Redis asks for (UTF-8 bytes), or {@code null} when it asks for none
      */
     public record RedisStoreConfig(HostPort address, Duration timeout, int leaseSize, int expectedReplicas,
-            Duration probeInterval) {
+            Duration probeInterval, String username, byte[] password) {
+        /** Without credentials. */
+        public RedisStoreConfig(HostPort address, Duration timeout, int leaseSize, int expectedReplicas,
+                Duration probeInterval) {
+            this(address, timeout, leaseSize, expectedReplicas, probeInterval, "", null);
+        }
+
+        // The password compared by content (a record compares arrays by identity) and never written out.
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof RedisStoreConfig r && address.equals(r.address) && timeout.equals(r.timeout)
+                    && leaseSize == r.leaseSize && expectedReplicas == r.expectedReplicas
+                    && probeInterval.equals(r.probeInterval) && username.equals(r.username)
+                    && java.util.Arrays.equals(password, r.password);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(address, timeout, leaseSize, expectedReplicas, probeInterval, username);
+        }
+
+        @Override
+        public String toString() {
+            return "RedisStoreConfig[address=" + address + ", timeout=" + timeout + ", leaseSize=" + leaseSize
+                    + ", expectedReplicas=" + expectedReplicas + ", probeInterval=" + probeInterval + ", username="
+                    + username + ", password=" + (password == null ? "none" : "(set)") + "]";
+        }
     }
 
     /** Names under {@code rateLimits} that are settings, not upstreams: no upstream may be named so. */
@@ -448,9 +477,11 @@ public record GatewayConfig(
         }
         RateLimitStore store = limits.mode("store", RateLimitStore.class);
         ConfigReader r = limits.child("redis");
+        String password = r.string("password");
         RedisStoreConfig redis = new RedisStoreConfig(HostPort.parse(r.string("address"), r.path() + ".address"),
                 r.duration("timeout"), r.integer("leaseSize", 1, 1_000_000), r.integer("expectedReplicas", 1, 10_000),
-                r.duration("probeInterval"));
+                r.duration("probeInterval"), r.string("username"),
+                password.isEmpty() ? null : AuthConfig.secret(r, "password", password, 1, "a Redis password"));
         r.rejectUnknownKeys();
         return new RateLimitStoreConfig(store, store == RateLimitStore.REDIS ? redis : null);
     }

@@ -22,9 +22,10 @@ final class Lease {
     /** Tokens taken or borrowed so far: what the caller asked of this replica, for sizing the next refill. */
     private final AtomicLong used = new AtomicLong();
     /**
-     * Tokens this lease holds at most, and may owe at most: the configured lease size, grown to twice what
-     * the caller used while one refill was on its way (a caller faster than a lease per Redis round trip
-     * would otherwise find it empty and owing, and be refused far below its limit), never above {@code max}.
+     * Tokens this lease holds at most, and may owe at most: the configured lease size, grown to the
+     * caller's demand while its grants are full (a caller faster than a lease per Redis round trip would
+     * otherwise find it empty and owing, and be refused far below its limit; one steady caller would refill
+     * every few requests), never above {@code max}. See {@link #resize}.
      */
     private volatile long size;
     /**
@@ -36,9 +37,15 @@ final class Lease {
      * {@code leaseSize} requests. What it borrows meanwhile the fallback decides, within the lease's most.
      */
     private volatile boolean lastGrantFull = true;
-    /** When the previous grant landed ({@link System#nanoTime}) and {@link #used} then; written by grants alone. */
-    private long previousGrantAt = System.nanoTime();
-    private long usedAtPreviousGrant;
+    /*
+     * The caller's demand, measured over at least one demand window: when the window under way began
+     * (System.nanoTime), what was used by then, and the tokens used per window in the last whole one.
+     * Plain fields: written by grants alone, one at a time (each before the refill flag is cleared, and the
+     * next grant's refill was claimed after that: the flag orders them).
+     */
+    private long windowStart = System.nanoTime();
+    private long usedAtWindowStart;
+    private long demandPerWindow;
     private final long base;
     private final long max;
 
@@ -86,9 +93,10 @@ final class Lease {
         }
     }
 
-    /** Gives back a token borrowed for a request the fallback then refused. */
+    /** Gives back a token borrowed for a request the fallback then refused: neither owed nor demand served. */
     void giveBack() {
         tokens.incrementAndGet();
+        used.decrementAndGet();
     }
 
     /** Tokens taken or borrowed since the lease was made. */
@@ -102,27 +110,27 @@ final class Lease {
     }
 
     /**
-     * Sizes the lease for the caller's demand (call after {@link #granted}, from the grant's thread): when
-     * that grant was all that was asked, at once up to twice what was used while the refill was on its way
-     * (so a lease outlasts a round trip), or to {@code demandWindowNanos} of the demand since the previous
-     * grant, whichever is more (so a steady caller refills about every half window, not every few requests:
-     * each refill is a Redis command, some CPU on both sides); down by a sixteenth per refill at most (round
-     * trips vary: one quick answer must not leave the lease too small for the next slow one); always within
-     * the configured size and {@code max}.
-     *
-     * @param usedDuringRefill tokens taken or borrowed between the refill's start and its grant
-     * @param now {@link System#nanoTime} of the grant
-     * @param demandWindowNanos how long a full lease should last at the caller's recent rate
+     * Sizes the lease for the caller's demand, at a grant: when that grant was all that was asked, at once
+     * up to twice what was used while the refill was on its way (so a lease outlasts a round trip), or to
+     * one demand window of the caller's rate over the last whole window, whichever is more (so a steady
+     * caller refills about every half window, not every few requests: each refill is a Redis command, some
+     * CPU on both sides); down by a sixteenth per refill at most (round trips vary: one quick answer must not
+     * leave the lease too small for the next slow one); always within the configured size and {@code max}.
+     * The rate is measured over a whole window at least, so one request answered within a round trip is
+     * not taken for a rate of one per round trip.
      */
-    void resize(long usedDuringRefill, long now, long demandWindowNanos) {
+    private void resize(long usedDuringRefill, long now, long demandWindowNanos) {
         long usedNow = used.get();
-        long elapsed = Math.max(1, now - previousGrantAt);
-        long perWindow = (long) Math.ceil((double) (usedNow - usedAtPreviousGrant) * demandWindowNanos / elapsed);
-        previousGrantAt = now;
-        usedAtPreviousGrant = usedNow;
+        long elapsed = now - windowStart;
+        if (elapsed >= demandWindowNanos && elapsed > 0) {
+            demandPerWindow = (long) Math.ceil((double) (usedNow - usedAtWindowStart) * demandWindowNanos / elapsed);
+            windowStart = now;
+            usedAtWindowStart = usedNow;
+        }
         long s = size;
         // At its limit (a short grant), no more on credit.
-        long wanted = lastGrantFull ? Math.max(2 * usedDuringRefill, perWindow) : base;
+        long wanted = lastGrantFull ? Math.max(2 * usedDuringRefill, demandPerWindow) : base;
+        // A lost update against grow() on an event loop only leaves one of two sizes, both within max.
         size = Math.min(max, Math.max(base, Math.max(wanted, s - s / 16)));
     }
 
@@ -162,15 +170,22 @@ final class Lease {
     }
 
     /**
-     * A refill came back: adds the grant to the tokens in hand (paying debt first) and, when the bucket
-     * gave less than asked, notes until when it is empty.
+     * A refill came back: adds the grant to the tokens in hand (paying debt first), notes until when the
+     * bucket is empty when it gave less than asked, sizes the lease for the caller's demand, and only then
+     * lets the next refill start.
+     *
+     * @param wanted the tokens the refill asked for
+     * @param usedBefore {@link #used} when the refill started
+     * @param now {@link System#nanoTime} of the grant
+     * @param demandWindowNanos how long a full lease should last at the caller's rate
      */
-    void granted(Grant grant, long wanted, long now) {
+    void granted(Grant grant, long wanted, long usedBefore, long now, long demandWindowNanos) {
         tokens.addAndGet(grant.granted());
         lastGrantFull = grant.granted() >= wanted;
         if (grant.granted() < wanted) {
             emptyUntil = now + grant.waitMicros() * 1000;
         }
+        resize(used.get() - usedBefore, now, demandWindowNanos);
         refilling.set(false);
     }
 

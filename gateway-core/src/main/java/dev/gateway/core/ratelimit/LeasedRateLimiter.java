@@ -16,21 +16,22 @@ import java.util.function.LongConsumer;
  * When a lease falls below half its size, one asynchronous refill asks the shared bucket for enough tokens
  * to fill it again (at most one refill in flight per caller and class). A lease starts at {@code leaseSize}
  * and is resized at every grant to twice what the caller used while that refill was on its way, or to
- * 100 ms of the caller's demand since the previous grant if more, within {@code leaseSize} and {@code Lmax =
+ * 100 ms of the caller's rate over the last whole 100 ms if more, within {@code leaseSize} and {@code Lmax =
  * min(burst, MAX_GROWTH × leaseSize)}: a caller faster than a lease per Redis round trip gets a lease that
  * lasts a round trip, and a steady caller refills about every 50 ms rather than every few requests.
  *
  * <p>Where no token is in hand, the decision is a local GCRA bucket at {@code perSecond / expectedReplicas}
  * with burst {@code ceil(burst / expectedReplicas)} (the fallback), so a caller's first request never
  * waits for Redis. What the fallback admits while Redis is up is borrowed from the next grant (at most
- * the lease's size owed), so it counts against the shared bucket too. When the shared
+ * the lease's size owed; before a lease's first grant it may grow to {@code Lmax} for that), so it counts against the shared bucket too. When the shared
  * bucket said it is empty, requests are refused until the time it gave, without asking it again; so a
  * caller that keeps at its limit is admitted mostly by the fallback, on credit, and the refills pay for
  * it. When a refill fails or times out, the store is marked down and every decision is the fallback's
  * until a probe ({@code PING}) succeeds.
  *
- * <p>Error bound, per caller and class, with {@code N} replicas and lease size at most {@code L} (that is
- * {@code leaseSize} for a caller slower than a lease per round trip, {@code Lmax} at most): in any window of
+ * <p>Error bound, per caller and class, with {@code N} replicas and lease size at most {@code L} (from
+ * {@code leaseSize}, for a caller held at its limit for a while, up to {@code Lmax}, for one that reaches
+ * its limit from far below it; a lease grows only while its grants are full): in any window of
  * {@code T} seconds while Redis is up, the replicas together admit at most {@code perSecond × T + burst +
  * 2 × N × L}: the shared bucket's own bound, plus the tokens each replica held before the window and
  * spends in it (at most {@code L}), plus what each still owes at its end (at most {@code L}). While Redis
@@ -53,12 +54,12 @@ public final class LeasedRateLimiter implements RateLimiter {
     private final int classes;
     /**
      * How far a lease may grow past {@code leaseSize} for a caller faster than a lease per Redis round trip
-     * ({@link Lease#resize}); never past the class's burst either.
+     * ({@link Lease#granted}); never past the class's burst either.
      */
     static final int MAX_GROWTH = 64;
     /**
      * How long a lease should last at its caller's recent rate, when the shared bucket is not what holds the
-     * caller back ({@link Lease#resize}), up to the lease's most: a caller at 5k req/s under a far higher
+     * caller back ({@link Lease#granted}), up to the lease's most: a caller at 5k req/s under a far higher
      * limit holds 500 tokens and refills about every 50 ms, instead of every {@code leaseSize / 2} requests
      * (1,000 Redis commands a second at the default size). Each refill is CPU beside the request path (the
      * client's I/O thread, and Redis's, on the same cores when Redis runs beside the gateway): in
@@ -95,8 +96,8 @@ public final class LeasedRateLimiter implements RateLimiter {
      */
     public static LeasedRateLimiter onRedis(List<RateClass> classes, RedisStoreConfig redis,
             ScheduledExecutorService background, Duration sweepEvery) {
-        RedisLeaseStore store = new RedisLeaseStore(redis.address(), redis.timeout(), background,
-                redis.probeInterval());
+        RedisLeaseStore store = new RedisLeaseStore(redis.address(), redis.username(), redis.password(),
+                redis.timeout(), background, redis.probeInterval());
         return new LeasedRateLimiter(classes, store, redis.leaseSize(), redis.expectedReplicas(), background,
                 sweepEvery);
     }
@@ -194,8 +195,7 @@ public final class LeasedRateLimiter implements RateLimiter {
         store.lease(caller, c, wanted).whenComplete((grant, e) -> {
             if (e == null) {
                 long now = System.nanoTime();
-                lease.granted(grant, wanted, now);
-                lease.resize(lease.used() - usedBefore, now, DEMAND_WINDOW_NANOS);
+                lease.granted(grant, wanted, usedBefore, now, DEMAND_WINDOW_NANOS);
                 refillTimes.accept(now - asked);
             } else {
                 refillFailures.increment();
@@ -216,7 +216,7 @@ public final class LeasedRateLimiter implements RateLimiter {
 
     /**
      * Drops callers none of whose leases was used since the previous sweep and none refilling. Their
-     * tokens in hand are lost to everyone (under-admission); a debt (at most {@code leaseSize}) is
+     * tokens in hand are lost to everyone (under-admission); a debt (at most the lease's size) is
      * forgiven, once per sweep interval of idleness at most.
      */
     void evictIdle() {

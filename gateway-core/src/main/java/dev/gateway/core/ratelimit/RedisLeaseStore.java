@@ -2,8 +2,10 @@ package dev.gateway.core.ratelimit;
 
 import dev.gateway.core.config.HostPort;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.RedisURI;
@@ -14,6 +16,9 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -36,7 +41,8 @@ import org.apache.logging.log4j.Logger;
  * connection is made, so a Redis that cannot be reached at start leaves decisions to the callers' fallback
  * and the probe connects later. Once connected, Lettuce reconnects by itself after a loss.
  *
- * <p>Up and down: any failed or timed-out lease marks the store down ({@link #markDown}); while down, a
+ * <p>Up and down: any failed or timed-out lease, or the connection's loss (seen even with no request
+ * asking), marks the store down ({@link #markDown}); while down, a
  * probe ({@code PING}, with the same timeout; a connection attempt while there is none) runs on the
  * background executor every {@code probeEvery}, and its first success marks the store up again. While
  * Lettuce is disconnected, commands fail at once rather than queue (a queue would replay stale leases
@@ -57,23 +63,34 @@ final class RedisLeaseStore implements AutoCloseable {
     private final ScheduledFuture<?> probe;
     private final AtomicBoolean connecting = new AtomicBoolean();
     private final LongAdder markedDown = new LongAdder();
+    private final LongAdder connectFailures = new LongAdder();
     /** Set once, by the first connection made; {@code null} until then. */
     private volatile StatefulRedisConnection<String, String> connection;
     private volatile RedisAsyncCommands<String, String> commands;
     private final AtomicBoolean up = new AtomicBoolean();
-    /** Whether the store's being down was logged since it was last up (the first connect failure included). */
-    private final AtomicBoolean downLogged = new AtomicBoolean();
+    /** What the log last said of Redis; guarded by {@code this}, as is every change of {@link #up}'s. */
+    private Said said = Said.NOTHING;
+
+    private enum Said { NOTHING, DOWN, UP }
     private final HostPort address;
     private volatile boolean closed;
+
+    /** A store on a Redis that asks for no password: see the constructor below. */
+    RedisLeaseStore(HostPort address, Duration timeout, ScheduledExecutorService background, Duration probeEvery) {
+        this(address, "", null, timeout, background, probeEvery);
+    }
 
     /**
      * Starts connecting to Redis and returns at once (never blocks: it may be called anywhere).
      *
      * @param address Redis's host and port (an IPv6 host without brackets)
+     * @param username the ACL user to authenticate as, empty for the default user
+     * @param password what Redis asks for (UTF-8), or {@code null} to send no {@code AUTH}
      * @param timeout how long a command, or connecting, may take before it counts as failed
      * @param background runs the health probe every {@code probeEvery}
      */
-    RedisLeaseStore(HostPort address, Duration timeout, ScheduledExecutorService background, Duration probeEvery) {
+    RedisLeaseStore(HostPort address, String username, byte[] password, Duration timeout,
+            ScheduledExecutorService background, Duration probeEvery) {
         // One I/O thread is plenty for small commands; reconnects back off from 10 ms to 1 s, so a
         // restarted Redis is found again within about a second.
         this.resources = ClientResources.builder()
@@ -83,8 +100,15 @@ final class RedisLeaseStore implements AutoCloseable {
                 .build();
         this.address = address;
         // Built from its parts, not parsed from a URI string: an IPv6 host needs no quoting this way.
-        this.redisUri = RedisURI.builder().withHost(address.host()).withPort(address.port()).withTimeout(timeout)
-                .build();
+        RedisURI.Builder uri = RedisURI.builder().withHost(address.host()).withPort(address.port())
+                .withTimeout(timeout);
+        if (password != null) {
+            CharBuffer chars = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(password));
+            char[] secret = new char[chars.remaining()];
+            chars.get(secret);
+            uri = username.isEmpty() ? uri.withPassword(secret) : uri.withAuthentication(username, secret);
+        }
+        this.redisUri = uri.build();
         this.client = RedisClient.create(resources, redisUri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
@@ -92,6 +116,15 @@ final class RedisLeaseStore implements AutoCloseable {
                 .timeoutOptions(TimeoutOptions.enabled(timeout))
                 .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
                 .build());
+        // A connection lost while no refill is asking (an idle replica) is down too: the metric and the log say
+        // so at once, not at the next request's failed refill. Lettuce reconnects by itself; the probe marks
+        // the store up once a PING is answered.
+        client.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+                markDown(new RedisConnectionException("connection closed"));
+            }
+        });
         connect();
         this.probe = background.scheduleWithFixedDelay(this::probeIfDown, probeEvery.toNanos(), probeEvery.toNanos(),
                 TimeUnit.NANOSECONDS);
@@ -104,10 +137,14 @@ final class RedisLeaseStore implements AutoCloseable {
         }
         client.connectAsync(StringCodec.UTF8, redisUri).whenComplete((c, e) -> {
             if (e != null) {
+                connectFailures.increment();
                 connecting.set(false); // the next probe tries again
-                if (downLogged.compareAndSet(false, true)) {
-                    LOG.warn("rate limits' Redis at {} cannot be reached ({}): each decision is this replica's "
-                            + "share (perSecond / expectedReplicas) until it answers", address, describe(e));
+                synchronized (this) {
+                    if (said == Said.NOTHING) {
+                        said = Said.DOWN;
+                        LOG.warn("rate limits' Redis at {} cannot be reached ({}): each decision is this replica's "
+                                + "share (perSecond / expectedReplicas) until it answers", address, describe(e));
+                    }
                 }
                 return;
             }
@@ -134,26 +171,44 @@ final class RedisLeaseStore implements AutoCloseable {
      * @param cause why, for the log line (said once per fall)
      */
     void markDown(Throwable cause) {
-        if (up.compareAndSet(true, false)) {
-            markedDown.increment(); // once per fall, however many refills fail at once
-            if (downLogged.compareAndSet(false, true)) {
-                LOG.warn("rate limits' Redis at {} is down ({}): each decision is this replica's share "
-                        + "(perSecond / expectedReplicas) until it answers a probe", address, describe(cause));
+        if (!up.get()) {
+            return; // down already: the refills failing together take no lock
+        }
+        synchronized (this) {
+            if (closed || !up.compareAndSet(true, false)) {
+                return;
             }
+            markedDown.increment(); // once per fall, however many refills fail at once
+            said = Said.DOWN;
+            LOG.warn("rate limits' Redis at {} is down ({}): each decision is this replica's share "
+                    + "(perSecond / expectedReplicas) until it answers a probe", address, describe(cause));
         }
     }
 
-    private void markUp() {
-        if (up.compareAndSet(false, true)) {
-            LOG.info(downLogged.getAndSet(false) ? "rate limits' Redis at {} answers again: decisions are shared"
-                    : "rate limits' Redis at {} connected: decisions are shared", address);
+    private synchronized void markUp() {
+        if (closed || !up.compareAndSet(false, true)) {
+            return;
         }
+        LOG.info(said == Said.DOWN ? "rate limits' Redis at {} answers again: decisions are shared"
+                : "rate limits' Redis at {} connected: decisions are shared", address);
+        said = Said.UP;
     }
 
-    /** The cause's class and message, unwrapped from the future's wrapper. */
+    /**
+     * The root cause's class and message: Lettuce wraps what Redis or the socket said ({@code WRONGPASS ...},
+     * {@code Connection refused}) in an "Unable to connect" of its own.
+     */
     private static String describe(Throwable e) {
         Throwable t = unwrap(e);
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
         return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    }
+
+    /** Connection attempts that failed (refused, timed out, or refused by Redis's AUTH). */
+    long connectFailures() {
+        return connectFailures.sum();
     }
 
     /** Times the store went from up to down (a refill failed or timed out). */

@@ -146,6 +146,25 @@ class GatewayConfigTest {
     }
 
     @Test
+    void theRedisPasswordIsTheSecretItNamesAndNeverShown() {
+        GatewayConfig.RedisStoreConfig plain = GatewayConfig.fromYaml(
+                "rateLimits: {store: redis, redis: {username: gw, password: 'pa55word'}}", "gw.yaml")
+                .rateLimitStore().redis();
+        assertEquals("gw", plain.username());
+        assertEquals("pa55word", new String(plain.password(), java.nio.charset.StandardCharsets.UTF_8));
+        assertFalse(plain.toString().contains("pa55word"), plain.toString());
+        assertEquals(plain, GatewayConfig.fromYaml(
+                "rateLimits: {store: redis, redis: {username: gw, password: 'pa55word'}}", "gw.yaml")
+                .rateLimitStore().redis(), "compared by content: a reload with the same password changes nothing");
+        assertEquals(null, GatewayConfig.fromYaml("rateLimits: {store: redis}", "gw.yaml").rateLimitStore().redis()
+                .password(), "none by default");
+        assertEquals("gw.yaml:1:22: setting 'rateLimits.redis.password' names an environment variable (env:...) "
+                + "that is not set", error("rateLimits: {redis: {password: 'env:GATEWAY_TEST_NO_SUCH_VARIABLE'}}"));
+        assertTrue(error("rateLimits: {redis: {password: 'file:/no/such/secret'}}").startsWith(
+                "gw.yaml:1:22: setting 'rateLimits.redis.password' names a file (file:...) that cannot be read"));
+    }
+
+    @Test
     void aBadRateLimitStoreSettingIsNamedWithoutItsValue() {
         assertEquals("gw.yaml:1:14: setting 'rateLimits.store' must be one of local, redis (in lower case)",
                 error("rateLimits: {store: memcached}"));
@@ -159,7 +178,7 @@ class GatewayConfigTest {
                 error("rateLimits: {redis: {expectedReplicas: 0}}"));
         assertTrue(error("rateLimits: {redis: {pasword: x}}").contains(
                 "unknown setting 'rateLimits.redis.pasword' (known here: address, expectedReplicas, leaseSize, "
-                        + "probeInterval, timeout)"), error("rateLimits: {redis: {pasword: x}}"));
+                        + "password, probeInterval, timeout, username)"), error("rateLimits: {redis: {pasword: x}}"));
         // Checked even while the store is local: a mistake is found before the day it is switched on.
         assertTrue(error("rateLimits: {store: local, redis: {address: nope}}").contains("'rateLimits.redis.address'"));
         assertFalse(error("rateLimits: {redis: {address: 'secret-host'}}").contains("secret-host"));

@@ -10,6 +10,7 @@ import dev.gateway.core.config.GatewayConfig.RedisStoreConfig;
 import dev.gateway.core.config.HostPort;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
@@ -116,15 +117,21 @@ class LeasedRateLimiterTest {
 
     /**
      * A steady caller under its limit refills about every half {@link LeasedRateLimiter#DEMAND_WINDOW_NANOS}
-     * (its lease holds that window of its demand), not every {@code leaseSize / 2} requests: 5,000 requests
-     * paced 200 µs apart would be 1,000 refills with a fixed lease of 10, and one per half window of pacing
-     * with it (the bound follows the time taken: a slow machine paces slower).
+     * (its lease holds that window of its demand) once its rate has been measured over a whole window, not
+     * every {@code leaseSize / 2} requests: after 1,000 requests paced 200 µs apart, 4,000 more would be 800
+     * refills with a fixed lease of 10, and one per half window of their pacing with it (the bound follows
+     * the time taken: a slow machine paces slower).
      */
     @Test
     void aSteadyCallerRefillsAboutEveryHalfDemandWindowNotEveryFewRequests() {
         try (LeasedRateLimiter limiter = limiter(1, Duration.ofSeconds(1))) {
-            long start = System.nanoTime();
+            long refillsBefore = 0;
+            long start = 0;
             for (int i = 0; i < 5_000; i++) {
+                if (i == 1_000) { // some 200 ms in: two windows measured
+                    refillsBefore = limiter.refills();
+                    start = System.nanoTime();
+                }
                 long decision = limiter.tryAcquire("steady", STEADY);
                 if (decision < 0) {
                     fail("request " + i + " refused under its limit (" + decision + "): lease refused "
@@ -134,12 +141,50 @@ class LeasedRateLimiterTest {
                 LockSupport.parkNanos(200_000); // pacing: about 5,000 a second at most, far below the limit
             }
             settle(limiter);
+            long refills = limiter.refills() - refillsBefore;
             double halfWindows = (double) (System.nanoTime() - start) / (LeasedRateLimiter.DEMAND_WINDOW_NANOS / 2);
-            System.out.printf("steady caller: %d refills for 5,000 requests in %.0f half windows; lease now %d%n",
-                    limiter.refills(), halfWindows, limiter.leaseSizeOf("steady", STEADY));
-            assertTrue(limiter.refills() <= 1.5 * halfWindows + 10,
-                    limiter.refills() + " refills in " + halfWindows + " half windows");
+            System.out.printf("steady caller: %d refills for the last 4,000 requests in %.0f half windows (%d for the"
+                    + " first 1,000); lease now %d%n", refills, halfWindows, refillsBefore,
+                    limiter.leaseSizeOf("steady", STEADY));
+            assertTrue(refills <= 1.5 * halfWindows + 5, refills + " refills in " + halfWindows + " half windows");
             assertEquals(0, limiter.refused());
+        }
+    }
+
+    /** A connection lost while nothing asks (an idle replica) marks the store down at once, and up again. */
+    @Test
+    void aLostConnectionMarksTheStoreDownWithoutARequestAndUpOnceRedisAnswers() throws Exception {
+        try (LeasedRateLimiter limiter = limiter(1, Duration.ofSeconds(1))) {
+            redis.kill();
+            awaitShared(limiter, false);
+            assertEquals(1, limiter.markedDown());
+            assertEquals(0, limiter.refills(), "no request asked anything");
+            redis.restart();
+            awaitShared(limiter, true);
+        }
+    }
+
+    private static void awaitShared(LeasedRateLimiter limiter, boolean shared) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (limiter.shared() != shared) {
+            assertTrue(System.nanoTime() - deadline < 0, "shared() not " + shared + " within 20 s");
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    /**
+     * The demand is measured over a whole window: one request answered within a round trip is not a rate
+     * of one per round trip (which would size the lease to the window's worth of it at once, up to its
+     * most, and let one replica drain a caller's shared burst from its first request).
+     */
+    @Test
+    void oneRequestLeavesTheLeaseAtItsConfiguredSize() {
+        try (LeasedRateLimiter limiter = limiter(1, Duration.ofSeconds(1))) {
+            assertTrue(limiter.tryAcquire("once", STEADY) >= 0);
+            settle(limiter);
+            assertTrue(limiter.tryAcquire("once", STEADY) >= 0);
+            settle(limiter);
+            assertEquals(LEASE, limiter.leaseSizeOf("once", STEADY));
         }
     }
 
@@ -189,6 +234,36 @@ class LeasedRateLimiterTest {
                 acquireUntil(limiter, "v6", () -> limiter.leaseAdmitted() > 0, "a decision from a Redis lease");
                 assertTrue(limiter.shared());
                 assertEquals(0, limiter.refillFailures());
+            }
+        }
+    }
+
+    /** {@code rateLimits.redis.password}: a Redis with requirepass shares decisions with the right one. */
+    @Test
+    void aRedisThatAsksForAPasswordSharesDecisionsWithTheConfiguredOne() throws Exception {
+        try (RedisServer locked = RedisServer.startWithPassword("s3cret-pw")) {
+            RedisStoreConfig settings = new RedisStoreConfig(locked.address(), Duration.ofSeconds(1), LEASE, 1,
+                    Duration.ofMillis(50), "", "s3cret-pw".getBytes(StandardCharsets.UTF_8));
+            try (LeasedRateLimiter limiter = LeasedRateLimiter.onRedis(List.of(READS, FAST), settings, background,
+                    Duration.ofSeconds(60))) {
+                acquireUntil(limiter, "authed", () -> limiter.leaseAdmitted() > 0, "a decision from a lease");
+                assertEquals(0, limiter.refillFailures());
+            }
+        }
+    }
+
+    /** A wrong password is a Redis that cannot be reached: decisions stay local, and it keeps trying. */
+    @Test
+    void aWrongPasswordLeavesDecisionsLocalAndIsTriedAgain() throws Exception {
+        try (RedisServer locked = RedisServer.startWithPassword("s3cret-pw")) {
+            RedisLeaseStore store = new RedisLeaseStore(locked.address(), "", "wrong".getBytes(StandardCharsets.UTF_8),
+                    Duration.ofSeconds(1), background, Duration.ofMillis(50));
+            try (LeasedRateLimiter limiter = new LeasedRateLimiter(List.of(READS, FAST), store, LEASE, 1, background,
+                    Duration.ofSeconds(60))) {
+                acquireUntil(limiter, "nobody", () -> store.connectFailures() >= 2, "two refused connections");
+                assertFalse(limiter.shared());
+                assertEquals(0, limiter.leaseAdmitted());
+                assertTrue(limiter.fallbackAdmitted() > 0, "the fallback decided");
             }
         }
     }
@@ -308,7 +383,8 @@ class LeasedRateLimiterTest {
             acquireUntil(limiter, "carol", () -> limiter.leaseAdmitted() > 0, "a decision from a lease");
             redis.kill();
             acquireUntil(limiter, "carol", () -> !limiter.shared(), "the store marked down");
-            assertTrue(limiter.refillFailures() > 0, "a refill failed");
+            // The lost connection marks it down whether a refill was asking or not (a refill that failed
+            // first would too).
             assertEquals(1, limiter.markedDown(), "marked down once, however many refills failed");
 
             long fallbackBefore = limiter.fallbackAdmitted();
@@ -349,6 +425,24 @@ class LeasedRateLimiterTest {
             redis.restart();
             acquireUntil(limiter, "heidi", limiter::shared, "the probe connects");
             acquireUntil(limiter, "heidi", () -> limiter.leaseAdmitted() > 0, "a decision from a lease");
+        }
+    }
+
+    /** A Redis that holds its connection open and answers nothing: the refill's timeout marks it down. */
+    @Test
+    void aRefillThatTimesOutMarksTheStoreDownOnce() throws Exception {
+        try (LeasedRateLimiter limiter = limiter(1, Duration.ofMillis(200))) {
+            acquireUntil(limiter, "grace", () -> limiter.leaseAdmitted() > 0, "a decision from a lease");
+            settle(limiter);
+            redis.freeze();
+            try {
+                acquireUntil(limiter, "grace", () -> !limiter.shared(), "the store marked down by a timeout");
+                assertTrue(limiter.refillFailures() > 0, "a refill timed out");
+                assertEquals(1, limiter.markedDown());
+            } finally {
+                redis.thaw();
+            }
+            acquireUntil(limiter, "grace", limiter::shared, "the probe finds Redis answering again");
         }
     }
 

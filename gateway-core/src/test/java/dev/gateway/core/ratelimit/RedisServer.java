@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -31,12 +32,23 @@ public final class RedisServer implements AutoCloseable {
     private final Path dir;
     private final String host;
     private final int port;
-    private Process process;
+    /** What its requirepass asks for, or {@code null}. */
+    private final String password;
+    private volatile Process process;
 
-    private RedisServer(Path dir, String host, int port) {
+    private RedisServer(Path dir, String host, int port, String password) {
         this.dir = dir;
         this.host = host;
         this.port = port;
+        this.password = password;
+        // A run that ends without close (a benchmark whose set-up failed, a test JVM that exits) must not
+        // leave a server behind: a redis-server outlives the JVM that started it.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            Process p = process;
+            if (p != null) {
+                p.destroyForcibly();
+            }
+        }, "redis-server-stop"));
     }
 
     /** Starts a server on a free port of 127.0.0.1 and returns once it answers PING. */
@@ -49,7 +61,15 @@ public final class RedisServer implements AutoCloseable {
      * returns once it answers PING.
      */
     public static RedisServer start(String host) throws IOException {
-        RedisServer server = new RedisServer(Files.createTempDirectory("redis-test"), host, freePort(host));
+        RedisServer server = new RedisServer(Files.createTempDirectory("redis-test"), host, freePort(host), null);
+        server.restart();
+        return server;
+    }
+
+    /** Starts a server on 127.0.0.1 that asks for {@code password} ({@code requirepass}) of every client. */
+    public static RedisServer startWithPassword(String password) throws IOException {
+        RedisServer server = new RedisServer(Files.createTempDirectory("redis-test"), "127.0.0.1",
+                freePort("127.0.0.1"), password);
         server.restart();
         return server;
     }
@@ -78,15 +98,15 @@ public final class RedisServer implements AutoCloseable {
             throw new IllegalStateException("redis-server is still running");
         }
         try {
-            process = new ProcessBuilder(List.of("redis-server", "--save", "", "--appendonly", "no",
-                    "--port", Integer.toString(port), "--bind", host, "--dir", dir.toString()))
+            List<String> command = new ArrayList<>(List.of("redis-server", "--save", "", "--appendonly", "no",
+                    "--port", Integer.toString(port), "--bind", host, "--dir", dir.toString()));
+            if (password != null) {
+                command.addAll(List.of("--requirepass", password));
+            }
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("redis.log").toFile())
                     .start();
-            // A run that ends without close (a benchmark whose set-up failed, a test JVM that exits) must not
-            // leave servers behind: a redis-server outlives the JVM that started it.
-            Process started = process;
-            Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "redis-server-stop"));
         } catch (IOException e) {
             throw new IOException("cannot run redis-server (scripts/lib/redis.sh installs Debian's package): " + e, e);
         }
@@ -131,11 +151,13 @@ public final class RedisServer implements AutoCloseable {
             socket.connect(new InetSocketAddress(host, port), 1000);
             socket.setSoTimeout(1000);
             OutputStream out = socket.getOutputStream();
-            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            String auth = password == null ? "" : "AUTH " + password + "\r\n";
+            out.write((auth + "PING\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = socket.getInputStream();
-            byte[] answer = in.readNBytes(7);
-            return "+PONG\r\n".equals(new String(answer, StandardCharsets.US_ASCII));
+            String expected = (password == null ? "" : "+OK\r\n") + "+PONG\r\n";
+            byte[] answer = in.readNBytes(expected.length());
+            return expected.equals(new String(answer, StandardCharsets.US_ASCII));
         } catch (IOException e) {
             return false;
         }
