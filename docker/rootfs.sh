@@ -22,12 +22,18 @@ cp -L /bin/dash "$out/bin/sh"
 # Every shared library that the shell, the JVM, the runtime's own libraries and Netty's native transport
 # load, copied as plain files to the paths the dynamic loader searches. A library ldd cannot find is one
 # that only a part the gateway never loads would need (the desktop module's X11 and sound libraries).
-# Netty's native transport, unpacked here once: the launcher puts /app/lib on java.library.path, where
-# Netty looks before unpacking its library into /tmp (which may then be noexec, as Docker's tmpfs is).
+# Netty's native libraries (the epoll transport, BoringSSL for TLS), unpacked here once and for this
+# machine's architecture only: the launcher puts /app/lib on java.library.path, where Netty looks before
+# unpacking a library into /tmp (which may then be noexec, as Docker's tmpfs is).
+case "$(uname -m)" in
+  x86_64) arch=x86_64 ;;
+  aarch64) arch=aarch_64 ;;
+  *) echo "rootfs.sh: no Netty native libraries for $(uname -m)" >&2; exit 1 ;;
+esac
 netty=$(mktemp -d)
 (cd "$netty" && "$JDK/bin/jar" xf /app/gateway.jar META-INF/native)
 mkdir -p "$out/app/lib"
-cp "$netty"/META-INF/native/*.so "$out/app/lib/"
+cp "$netty"/META-INF/native/*"$arch".so "$out/app/lib/"
 chmod 0644 "$out"/app/lib/*.so
 for f in "$out/bin/sh" "$out/opt/jre/bin/java" $(find "$out/opt/jre/lib" "$out/app/lib" -name '*.so'); do
   ldd "$f" 2>/dev/null || true

@@ -27,7 +27,8 @@ import java.util.Map;
  *   <li>{@code roundtrip.tracing.ratio}: the same GET through a gateway tracing 1% of requests ÷ the
  *       gateway with tracing off: what tracing adds;</li>
  *   <li>{@code roundtrip.sharedLimits.ratio}: the same GET through a gateway whose rate limits are shared on
- *       Redis ({@code rateLimits.store: redis}) ÷ the gateway with local limits: what the Redis lease adds;</li>
+ *       Redis ({@code rateLimits.store: redis}; {@link RoundTripSharedLimitsBenchmark}, its own forks) ÷ the
+ *       gateway with local limits: what the Redis lease adds;</li>
  *   <li>{@code NAME.time}: each micro-benchmark's fastest iteration ÷ the calibration benchmark's (machine
  *       speed cancels, and neighbours, who only ever add time, mostly drop out);</li>
  *   <li>{@code NAME.alloc}: bytes allocated per operation of each micro-benchmark (steady on any machine);</li>
@@ -74,7 +75,8 @@ public final class Gate {
     private static final String GATEWAY = "dev.gateway.bench.RoundTripBenchmark.gateway";
     private static final String GATEWAY_OPEN = "dev.gateway.bench.RoundTripBenchmark.gatewayOpen";
     private static final String GATEWAY_TRACED = "dev.gateway.bench.RoundTripBenchmark.gatewayTraced";
-    private static final String GATEWAY_SHARED_LIMITS = "dev.gateway.bench.RoundTripBenchmark.gatewaySharedLimits";
+    private static final String GATEWAY_SHARED_LIMITS =
+            "dev.gateway.bench.RoundTripSharedLimitsBenchmark.gatewaySharedLimits";
     private static final String DIRECT = "dev.gateway.bench.RoundTripBenchmark.direct";
     private static final String GATEWAY_POST = "dev.gateway.bench.RoundTripBenchmark.gatewayPost";
     private static final String DIRECT_POST = "dev.gateway.bench.RoundTripBenchmark.directPost";
@@ -151,7 +153,7 @@ public final class Gate {
             if (e.getKey().startsWith(STARTUP + ".")) {
                 out.add(STARTUP);
             } else if (e.getKey().startsWith("roundtrip.")) {
-                out.add("RoundTripBenchmark");
+                out.add("RoundTrip"); // RoundTripBenchmark and RoundTripSharedLimitsBenchmark
             } else {
                 String bench = e.getKey().substring(0, e.getKey().lastIndexOf('.'));
                 out.add(bench.replace(".", "\\.") + "$");
@@ -194,7 +196,7 @@ public final class Gate {
         double calibration = fastest(byName.get(CALIBRATION));
         for (Map.Entry<String, JsonNode> e : byName.entrySet()) {
             String name = e.getKey();
-            if (name.equals(CALIBRATION) || name.startsWith("dev.gateway.bench.RoundTripBenchmark")) {
+            if (name.equals(CALIBRATION) || name.startsWith("dev.gateway.bench.RoundTrip")) {
                 continue;
             }
             String shortName = name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1);

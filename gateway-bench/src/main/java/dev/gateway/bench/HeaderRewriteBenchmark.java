@@ -61,7 +61,7 @@ public class HeaderRewriteBenchmark {
                 .set("content-type", "application/json").set("content-length", "212")
                 .set("authorization", "Bearer abc.def.ghi").set("idempotency-key", "k-0123456789")
                 .set("x-request-id", "01JD3ZQ4N8X5T7R2M9K6P1W0YB").set("connection", "keep-alive");
-        ForwardedHeaders.toUpstream(r, "01JD3ZQ4N8X5T7R2M9K6P1W0YB", 212, TARGET, CALLER, "10.1.2.3", UPSTREAM, false);
+        ForwardedHeaders.toUpstream(r, "01JD3ZQ4N8X5T7R2M9K6P1W0YB", 212, TARGET, CALLER, "10.1.2.3", false, UPSTREAM, false);
         return r;
     }
 

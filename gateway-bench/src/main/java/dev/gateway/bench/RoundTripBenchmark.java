@@ -3,7 +3,6 @@ package dev.gateway.bench;
 import dev.gateway.core.auth.Tokens;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.contract.Contract;
-import dev.gateway.core.ratelimit.RedisServer;
 import dev.gateway.core.server.Gateway;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,10 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Requests through the gateway carry a bearer token (verified once, then found in the token cache, as
  * for a caller that reuses its token) and take a token from their caller's rate-limit bucket. {@code
  * gatewayOpen} is the same GET through a second gateway whose contract asks for no credentials: the
- * ratio of the two is what authentication and rate limiting add to a round trip. {@code gatewaySharedLimits}
- * is the authenticated GET through a gateway whose rate limits are shared on a real {@code redis-server}
- * ({@code rateLimits.store: redis}, started here on a free loopback port): the ratio of it to {@code gateway}
- * is what deciding from a Redis lease instead of a local bucket adds.
+ * ratio of the two is what authentication and rate limiting add to a round trip. Rate limits shared on Redis
+ * are measured in {@link RoundTripSharedLimitsBenchmark}, whose forks alone run a {@code redis-server}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime) // every round trip timed: the gate reads the fastest, which neighbours barely move
@@ -55,7 +52,7 @@ public class RoundTripBenchmark {
      * The gateway's settings: one event loop, an HS256 issuer, and rate limits that count every request
      * but never refuse one.
      */
-    private static final String SETTINGS = "listener: {host: 127.0.0.1, port: 0}\n"
+    static final String SETTINGS = "listener: {host: 127.0.0.1, port: 0}\n"
             + "admin: {host: 127.0.0.1, port: 0}\n"
             + "eventLoops: 1\n"
             + "auth:\n"
@@ -67,7 +64,7 @@ public class RoundTripBenchmark {
             + "    read: {perSecond: 1000000000, burst: 1000000}\n"
             + "    write: {perSecond: 1000000000, burst: 1000000}\n";
 
-    private static byte[] get(String credentials) {
+    static byte[] get(String credentials) {
         return (GET_HEAD + credentials + "\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
@@ -81,8 +78,6 @@ public class RoundTripBenchmark {
     private Gateway gateway;
     private Gateway openGateway;
     private Gateway tracedGateway;
-    private RedisServer redis;
-    private Gateway sharedLimitsGateway;
     private Path openContract;
     private String authorization;
 
@@ -103,16 +98,6 @@ public class RoundTripBenchmark {
         tracedGateway = Gateway.start(GatewayConfig.fromYaml(SETTINGS + upstreams + "tracing: {enabled: true, "
                 + "sampleRatio: 0.01, endpoint: \"http://127.0.0.1:" + stub.port() + "/v1/traces\"}\n",
                 "benchmark (traced)"));
-        redis = RedisServer.start();
-        // Two more keys of rateLimits, the last block of SETTINGS.
-        String sharedLimits = "  store: redis\n  redis: {address: \"" + redis.address() + "\"}\n";
-        sharedLimitsGateway = Gateway.start(GatewayConfig.fromYaml(SETTINGS + sharedLimits + upstreams,
-                "benchmark (shared rate limits)"));
-    }
-
-    /** The admin port of the gateway whose rate limits are shared on Redis (for its metrics). */
-    int sharedLimitsAdminPort() {
-        return sharedLimitsGateway.adminPort();
     }
 
     /** The bundled contract with its global security requirement replaced by none. */
@@ -131,12 +116,10 @@ public class RoundTripBenchmark {
     }
 
     @TearDown(Level.Trial)
-    public void stop() throws IOException, InterruptedException {
+    public void stop() throws IOException {
         gateway.close();
         openGateway.close();
         tracedGateway.close();
-        sharedLimitsGateway.close();
-        redis.close();
         stub.close();
         Files.deleteIfExists(openContract);
     }
@@ -147,7 +130,6 @@ public class RoundTripBenchmark {
         BlockingHttpClient viaGateway;
         BlockingHttpClient viaOpenGateway;
         BlockingHttpClient viaTracedGateway;
-        BlockingHttpClient viaSharedLimitsGateway;
         BlockingHttpClient direct;
         BlockingHttpClient postViaGateway;
         BlockingHttpClient postDirect;
@@ -157,7 +139,6 @@ public class RoundTripBenchmark {
             viaGateway = new BlockingHttpClient(bench.gateway.port(), get(bench.authorization));
             viaOpenGateway = new BlockingHttpClient(bench.openGateway.port(), get(""));
             viaTracedGateway = new BlockingHttpClient(bench.tracedGateway.port(), get(bench.authorization));
-            viaSharedLimitsGateway = new BlockingHttpClient(bench.sharedLimitsGateway.port(), get(bench.authorization));
             direct = new BlockingHttpClient(bench.stub.port(), get(bench.authorization));
             postViaGateway = new BlockingHttpClient(bench.gateway.port(), post(bench.authorization));
             postDirect = new BlockingHttpClient(bench.stub.port(), post(bench.authorization));
@@ -168,7 +149,6 @@ public class RoundTripBenchmark {
             viaGateway.close();
             viaOpenGateway.close();
             viaTracedGateway.close();
-            viaSharedLimitsGateway.close();
             direct.close();
             postViaGateway.close();
             postDirect.close();
@@ -195,15 +175,6 @@ public class RoundTripBenchmark {
         return expectOk(c.viaTracedGateway.exchange());
     }
 
-    /**
-     * The same GET through a gateway whose rate limits are shared on Redis: decided from the caller's lease,
-     * refilled by an asynchronous script call off the request's path.
-     */
-    @Benchmark
-    public int gatewaySharedLimits(Clients c) throws IOException {
-        return expectOk(c.viaSharedLimitsGateway.exchange());
-    }
-
     @Benchmark
     public int direct(Clients c) throws IOException {
         return expectOk(c.direct.exchange());
@@ -219,7 +190,7 @@ public class RoundTripBenchmark {
         return expectOk(c.postDirect.exchange());
     }
 
-    private static int expectOk(int status) {
+    static int expectOk(int status) {
         if (status != 200) {
             throw new IllegalStateException("status " + status);
         }

@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What shared rate limits cost a round trip, measured so that the machine's neighbours weigh on both sides
- * alike: the authenticated GET of {@link RoundTripBenchmark} through the gateway with local limits and
+ * alike: the authenticated GET of {@link RoundTripSharedLimitsBenchmark} through the gateway with local limits and
  * through the one with limits shared on Redis, in alternating blocks of one second each (one keep-alive
  * connection each, one request at a time), every round trip timed. JMH runs one benchmark after the other,
  * so a slow minute lands on one of them; here it lands on a block of each. Prints each side's percentiles
@@ -29,27 +29,27 @@ public final class SharedLimitsCost {
 
     public static void main(String[] args) throws Exception {
         int blocks = args.length > 0 ? Integer.parseInt(args[0]) : 30;
-        RoundTripBenchmark bench = new RoundTripBenchmark();
+        RoundTripSharedLimitsBenchmark bench = new RoundTripSharedLimitsBenchmark();
         bench.start();
-        RoundTripBenchmark.Clients clients = new RoundTripBenchmark.Clients();
+        RoundTripSharedLimitsBenchmark.Clients clients = new RoundTripSharedLimitsBenchmark.Clients();
         try {
             clients.connect(bench);
             Samples local = new Samples();
             Samples shared = new Samples();
             Samples discard = new Samples();
             for (int i = 0; i < 10; i++) { // warm-up: both paths compiled, the lease grown
-                block(() -> bench.gateway(clients), discard.reset());
+                block(() -> bench.gatewayLocal(clients), discard.reset());
                 block(() -> bench.gatewaySharedLimits(clients), discard.reset());
             }
-            double refillsBefore = refills(bench.sharedLimitsAdminPort());
+            double refillsBefore = refills(bench.sharedAdminPort());
             for (int i = 0; i < blocks; i++) {
                 // Which side goes first alternates too, so neither always follows the other.
                 if (i % 2 == 0) {
-                    block(() -> bench.gateway(clients), local);
+                    block(() -> bench.gatewayLocal(clients), local);
                     block(() -> bench.gatewaySharedLimits(clients), shared);
                 } else {
                     block(() -> bench.gatewaySharedLimits(clients), shared);
-                    block(() -> bench.gateway(clients), local);
+                    block(() -> bench.gatewayLocal(clients), local);
                 }
             }
             double[] l = local.percentiles();
@@ -70,7 +70,7 @@ public final class SharedLimitsCost {
             for (int i = 0; i < l.length; i++) {
                 out.append(String.format(Locale.ROOT, " %9.3f", s[i] / l[i]));
             }
-            double refills = refills(bench.sharedLimitsAdminPort()) - refillsBefore;
+            double refills = refills(bench.sharedAdminPort()) - refillsBefore;
             out.append(String.format(Locale.ROOT, "%nshared limits: %.0f lease refills from Redis, %.1f a second of its"
                     + " blocks, one per %.0f requests", refills, refills / blocks, shared.size / refills));
             System.out.println(out);

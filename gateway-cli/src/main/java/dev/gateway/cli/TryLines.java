@@ -34,7 +34,8 @@ final class TryLines {
      * @return the lines, each ending with a newline
      */
     static String of(GatewayConfig running, int port, int adminPort, String tokenCommand) {
-        String at = address(running.listener().host(), port);
+        // curl reads a bare host:port as http://; with TLS the scheme must be said.
+        String at = (running.listener().tls() != null ? "https://" : "") + address(running.listener().host(), port);
         String admin = address(running.admin().host(), adminPort);
         boolean apiKey = acceptsDemoApiKey(running.auth());
         boolean jwt = acceptsDemoTokens(running.auth(), DemoGateway.demoConfig().auth());

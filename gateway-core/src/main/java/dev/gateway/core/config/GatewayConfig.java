@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -109,8 +110,34 @@ public record GatewayConfig(
     public record WarmupConfig(boolean enabled, int requests, Duration maxDuration) {
     }
 
-    public record Listener(String host, int port) {
+    /**
+     * A listener's address.
+     *
+     * @param tls TLS on it ({@code listener.tls}), or {@code null} for cleartext (always for the admin one)
+     */
+    public record Listener(String host, int port, TlsConfig tls) {
+        /** A cleartext listener. */
+        public Listener(String host, int port) {
+            this(host, port, null);
+        }
     }
+
+    /** The {@code listener.tls.provider} setting: which implementation terminates TLS. */
+    public enum TlsProvider { AUTO, OPENSSL, JDK }
+
+    /**
+     * {@code listener.tls}, when enabled.
+     *
+     * @param certificate PEM file: the certificate chain, the server's own first
+     * @param privateKey PEM file: its private key, PKCS#8 (RSA or EC), unencrypted
+     * @param protocols the TLS versions offered, such as {@code TLSv1.3} and {@code TLSv1.2}
+     * @param provider OpenSSL, the JDK's, or OpenSSL when it loads
+     */
+    public record TlsConfig(Path certificate, Path privateKey, List<String> protocols, TlsProvider provider) {
+    }
+
+    /** The TLS versions {@code listener.tls.protocols} may name: 1.2 and 1.3 (RFC 8996 retired the older). */
+    static final List<String> TLS_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
     /**
      * @param level the application log's level (the {@code gateway.logLevel} system property wins)
@@ -370,7 +397,7 @@ public record GatewayConfig(
      */
     static GatewayConfig fromTree(JsonNode tree) {
         ConfigReader root = new ConfigReader(tree, "");
-        Listener listener = listener(root.child("listener"));
+        Listener listener = publicListener(root.child("listener"));
         Listener admin = listener(root.child("admin"));
         String contract = root.string("contract");
         int eventLoops = root.integer("eventLoops", 0, 256);
@@ -526,6 +553,39 @@ public record GatewayConfig(
         Listener l = new Listener(r.requiredString("host"), r.integer("port", 0, 65535));
         r.rejectUnknownKeys();
         return l;
+    }
+
+    /** The public listener: the admin one's settings, and {@code tls}. */
+    private static Listener publicListener(ConfigReader r) {
+        ConfigReader t = r.child("tls");
+        TlsConfig tls = null;
+        List<String> protocols = t.strings("protocols");
+        if (protocols.isEmpty() || !TLS_PROTOCOLS.containsAll(protocols)) {
+            throw t.error("protocols", "must list some of " + String.join(", ", TLS_PROTOCOLS));
+        }
+        TlsProvider provider = t.mode("provider", TlsProvider.class);
+        String certificate = t.string("certificate");
+        String privateKey = t.string("privateKey");
+        if (t.bool("enabled")) {
+            tls = new TlsConfig(file(t, "certificate", certificate), file(t, "privateKey", privateKey),
+                    List.copyOf(protocols), provider);
+        }
+        t.rejectUnknownKeys();
+        Listener l = new Listener(r.requiredString("host"), r.integer("port", 0, 65535), tls);
+        r.rejectUnknownKeys();
+        return l;
+    }
+
+    /** A file setting that must name a readable file; the error names the setting, not the path. */
+    private static Path file(ConfigReader r, String key, String name) {
+        if (name.isEmpty()) {
+            throw r.error(key, "is required when TLS is enabled (a PEM file)");
+        }
+        Path path = Path.of(name);
+        if (!Files.isReadable(path) || Files.isDirectory(path)) {
+            throw r.error(key, "names a file that cannot be read");
+        }
+        return path;
     }
 
     private static ClientLimits clientLimits(ConfigReader r) {

@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -50,6 +51,7 @@ public final class ExchangeLifecycle extends ChannelDuplexHandler {
     /** The client's address and port, read once per connection. */
     private String clientAddress;
     private int clientPort;
+    private boolean secure;
     private ReadGate gate;
     private Exchange current;
     private HttpRequest pipelined;
@@ -69,6 +71,7 @@ public final class ExchangeLifecycle extends ChannelDuplexHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         gate = new ReadGate(ctx.channel());
+        secure = ctx.pipeline().get(SslHandler.class) != null; // added before this handler, when there is TLS
         SocketAddress remote = ctx.channel().remoteAddress();
         if (remote instanceof InetSocketAddress) {
             InetSocketAddress inet = (InetSocketAddress) remote;
@@ -82,6 +85,11 @@ public final class ExchangeLifecycle extends ChannelDuplexHandler {
     /** The client's IP address, as the logs and {@code X-Forwarded-For} give it. */
     public String clientAddress() {
         return clientAddress;
+    }
+
+    /** Whether the client's connection is TLS ({@code X-Forwarded-Proto: https}). */
+    public boolean secure() {
+        return secure;
     }
 
     /** The connection's read gate, shared by the stages that must pause the client. */

@@ -133,6 +133,15 @@ public final class GatewayMetrics {
         return SharedRateLimitMetrics.register(registry, source);
     }
 
+    /**
+     * Registers the series of TLS on the public listener.
+     *
+     * @param notAfter when the certificate in use expires, read at each scrape
+     */
+    public TlsMetrics tls(java.util.function.Supplier<java.time.Instant> notAfter) {
+        return new TlsMetrics(registry, notAfter);
+    }
+
     /** The migration series (split, shadow, guard, changes), made on first use. */
     public synchronized MigrationMetrics migration() {
         if (migration == null) {

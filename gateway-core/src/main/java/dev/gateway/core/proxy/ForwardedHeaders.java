@@ -40,6 +40,7 @@ public final class ForwardedHeaders {
         AsciiString.cached("proxy-connection"), HttpHeaderNames.KEEP_ALIVE,
     };
     private static final AsciiString HTTP = AsciiString.cached("http");
+    private static final AsciiString HTTPS = AsciiString.cached("https");
 
     private ForwardedHeaders() {
     }
@@ -68,11 +69,13 @@ public final class ForwardedHeaders {
      * @param target the normalised request target
      * @param caller who is calling, or {@code null} for an open operation
      * @param clientAddress the client's IP address
+     * @param secure whether the client's connection is TLS: {@code X-Forwarded-Proto} https, else http
      * @param upstreamHost the upstream endpoint's {@code host:port}
      * @param forwardCredentials the upstream authenticates callers itself
      */
     public static void toUpstream(HttpRequest request, String requestId, long contentLength, RequestTarget target,
-            Principal caller, CharSequence clientAddress, AsciiString upstreamHost, boolean forwardCredentials) {
+            Principal caller, CharSequence clientAddress, boolean secure, AsciiString upstreamHost,
+            boolean forwardCredentials) {
         HttpHeaders h = request.headers();
         String forwardedHost = target.authority() != null ? target.authority() : h.get(HttpHeaderNames.HOST);
         String forwardedFor = joined(h, X_FORWARDED_FOR);
@@ -93,7 +96,7 @@ public final class ForwardedHeaders {
         }
         h.set(RequestIds.X_REQUEST_ID, requestId);
         h.set(X_FORWARDED_FOR, forwardedFor == null ? clientAddress : forwardedFor + ", " + clientAddress);
-        h.set(X_FORWARDED_PROTO, HTTP);
+        h.set(X_FORWARDED_PROTO, secure ? HTTPS : HTTP);
         if (forwardedHost != null && !forwardedHost.isEmpty()) {
             h.set(X_FORWARDED_HOST, forwardedHost);
         } else {

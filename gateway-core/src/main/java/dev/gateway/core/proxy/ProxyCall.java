@@ -61,6 +61,7 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
     private final RetryPolicy retries;
     private final ResponseRelay relay;
     private final String clientAddress;
+    private final boolean secure;
     /** The tracer, or {@code null} when tracing is off. */
     private final Tracing tracing;
     private CallState state = CallState.NEW;
@@ -88,10 +89,11 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
      * @param retries the connection's retry policy, begun anew by {@link #start}
      * @param relay the connection's response relay, now serving this call
      * @param clientAddress the client's IP address, for {@code X-Forwarded-For}
+     * @param secure whether the client's connection is TLS, for {@code X-Forwarded-Proto}
      * @param tracing the tracer, or {@code null} when tracing is off
      */
     ProxyCall(ChannelHandlerContext client, ReadGate gate, CallClock clock, RetryPolicy retries, ResponseRelay relay,
-            Exchange ex, String clientAddress, Tracing tracing) {
+            Exchange ex, String clientAddress, boolean secure, Tracing tracing) {
         this.client = client;
         this.gate = gate;
         this.clock = clock;
@@ -100,6 +102,7 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
         this.ex = ex;
         this.op = ex.operation();
         this.clientAddress = clientAddress;
+        this.secure = secure;
         this.tracing = tracing;
         relay.begin(this, ex);
     }
@@ -140,7 +143,7 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
     void start(HttpRequest request, Upstream to, PooledEndpoint pool) {
         upstream = to;
         ForwardedHeaders.toUpstream(ex.request(), ex.requestId(), ex.contentLength(), ex.target(), ex.principal(),
-                clientAddress, pool.endpoint().hostHeader(), to.config().forwardCredentials());
+                clientAddress, secure, pool.endpoint().hostHeader(), to.config().forwardCredentials());
         head = request;
         long now = System.nanoTime();
         forwardStartNanos = now;

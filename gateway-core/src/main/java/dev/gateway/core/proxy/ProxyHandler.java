@@ -109,7 +109,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             ProxyCall call = new ProxyCall(ctx, exchanges.gate(), clock, retryPolicy, relay, ex,
-                    exchanges.clientAddress(), tracing);
+                    exchanges.clientAddress(), exchanges.secure(), tracing);
             ex.callStarted(call, upstream.name());
             if (m != null && m.shadow() != null && shadowing.admit(op.route(), m, ex.request().method(),
                     ex.contentLength())) {
@@ -178,7 +178,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         HttpRequest copy = new DefaultHttpRequest(request.protocolVersion(), request.method(), request.uri(),
                 request.headers().copy());
         ForwardedHeaders.toUpstream(copy, ex.requestId(), ex.contentLength(), ex.target(), ex.principal(),
-                exchanges.clientAddress(), to.endpoint().hostHeader(), upstream.config().forwardCredentials());
+                exchanges.clientAddress(), exchanges.secure(), to.endpoint().hostHeader(),
+                upstream.config().forwardCredentials());
         copy.headers().set(ForwardedHeaders.X_GATEWAY_SHADOW, "1");
         return copy;
     }

@@ -8,6 +8,7 @@ import dev.gateway.core.exchange.ConnectionTimeouts;
 import dev.gateway.core.exchange.ExchangeLifecycle;
 import dev.gateway.core.exchange.ExchangeObserver;
 import dev.gateway.core.exchange.ServerState;
+import dev.gateway.core.metrics.TlsMetrics;
 import dev.gateway.core.observe.Telemetry;
 import dev.gateway.core.proxy.ProxyHandler;
 import dev.gateway.core.proxy.Rollout;
@@ -19,17 +20,19 @@ import dev.gateway.core.stage.ContractValidation;
 import dev.gateway.core.stage.RateLimiting;
 import dev.gateway.core.stage.RequestGuard;
 import dev.gateway.core.stage.Routing;
+import dev.gateway.core.tls.ServerTls;
 import dev.gateway.core.upstream.UpstreamPools;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.ssl.SslHandler;
 import io.prometheus.client.Counter;
 
 /**
  * Builds a client connection's pipeline:
- * timeouts, HTTP/1.1 codec, flow control, exchange lifecycle, request guard, routing, authentication,
+ * TLS (when the listener has it), timeouts, HTTP/1.1 codec, flow control, exchange lifecycle, request guard, routing, authentication,
  * rate limiting, admission, contract validation, proxy.
  */
 public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
@@ -47,15 +50,19 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     private final Telemetry telemetry;
     private final ExchangeObserver observer;
     private final Rollout rollout;
+    private final ServerTls tls;
+    private final TlsMetrics tlsMetrics;
 
     /**
      * @param rateLimited refusals by rate class, indexed as the classes are
      * @param observer told of every exchange (the telemetry, and the SLO guard when there is one)
      * @param rollout the split, shadow and capture of a migration
+     * @param tls the listener's TLS, or {@code null} for cleartext
+     * @param tlsMetrics counts the handshakes; {@code null} when {@code tls} is
      */
     public ClientChannelInitializer(ClientLimits limits, ServerState state, RouteTable routes, Probes probes,
             UpstreamPools pools, Authenticator authenticator, RateLimiter rateLimiter, Counter.Child[] rateLimited,
-            Telemetry telemetry, ExchangeObserver observer, Rollout rollout) {
+            Telemetry telemetry, ExchangeObserver observer, Rollout rollout, ServerTls tls, TlsMetrics tlsMetrics) {
         this.limits = limits;
         this.state = state;
         this.routes = routes;
@@ -67,6 +74,8 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         this.telemetry = telemetry;
         this.observer = observer;
         this.rollout = rollout;
+        this.tls = tls;
+        this.tlsMetrics = tlsMetrics;
     }
 
     @Override
@@ -80,6 +89,14 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
                 limits.headersTimeout().toNanos(), limits.bodyIdleTimeout().toNanos());
         ExchangeLifecycle exchanges = new ExchangeLifecycle(state, timeouts, observer);
         ChannelPipeline p = ch.pipeline();
+        if (tls != null) {
+            // First, so everything after it reads and writes plaintext; the headers timeout below, which
+            // starts with the connection, bounds the handshake too (as does the handler's own timeout).
+            SslHandler ssl = tls.newHandler(ch.alloc());
+            ssl.handshakeFuture().addListener(f -> tlsMetrics.handshake(
+                    f.isSuccess() ? ssl.engine().getSession().getProtocol() : "none", f.isSuccess()));
+            p.addLast("tls", ssl);
+        }
         p.addLast("timeouts", timeouts);
         p.addLast("http", new HttpServerCodec(RequestFraming.decoderConfig(limits.maxRequestLineBytes(),
                 limits.maxHeaderBytes(), MAX_CHUNK_BYTES)));

@@ -8,6 +8,7 @@ import dev.gateway.core.auth.Authenticator;
 import dev.gateway.core.capture.TrafficCapture;
 import dev.gateway.core.config.ConfigDiff;
 import dev.gateway.core.config.ConfigException;
+import dev.gateway.core.config.ConfigWatcher;
 import dev.gateway.core.config.GatewayConfig.LoggingConfig;
 import dev.gateway.core.config.GatewayConfig.RateLimitStore;
 import dev.gateway.core.config.GatewayConfig.RateLimitStoreConfig;
@@ -20,6 +21,7 @@ import dev.gateway.core.contract.Operation;
 import dev.gateway.core.exchange.ExchangeObserver;
 import dev.gateway.core.exchange.ServerState;
 import dev.gateway.core.metrics.GatewayMetrics;
+import dev.gateway.core.metrics.TlsMetrics;
 import dev.gateway.core.net.Allocators;
 import dev.gateway.core.net.Transport;
 import dev.gateway.core.observe.DropWhenFull;
@@ -36,6 +38,7 @@ import dev.gateway.core.route.RouteTable;
 import dev.gateway.core.shadow.Shadowing;
 import dev.gateway.core.split.Migration;
 import dev.gateway.core.split.SloGuard;
+import dev.gateway.core.tls.ServerTls;
 import dev.gateway.core.upstream.HealthProbe;
 import dev.gateway.core.upstream.Upstream;
 import dev.gateway.core.upstream.UpstreamPools;
@@ -93,6 +96,8 @@ public final class Gateway implements AutoCloseable {
     private Shadowing shadowing;
     /** The traffic capture, or {@code null} when it is off. */
     private TrafficCapture capture;
+    /** Reloads the listener's TLS certificate and key when their files change; {@code null} without TLS. */
+    private ConfigWatcher tlsFiles;
     /** The SLO guard of split routes, or {@code null} when it is off. */
     private SloGuard guard;
     private final ServerState state = new ServerState();
@@ -197,8 +202,25 @@ public final class Gateway implements AutoCloseable {
                 migration.onResume(guard::resume);
                 observer = new GuardedObserver(telemetry, guard, split);
             }
+            ServerTls tls = null;
+            TlsMetrics tlsMetrics = null;
+            if (config.listener().tls() != null) {
+                ServerTls loaded = ServerTls.load(config.listener().tls(), config.client().headersTimeout().toMillis());
+                TlsMetrics counted = metrics.tls(loaded::notAfter);
+                if (!warmUpCopy) {
+                    try {
+                        this.tlsFiles = ConfigWatcher.start(loaded.files(), why -> counted.reloaded(loaded.reload()));
+                    } catch (java.io.IOException e) {
+                        throw ConfigException.ofSetting("listener.tls.certificate",
+                                "cannot be watched for changes (" + e.getMessage() + ")");
+                    }
+                }
+                tls = loaded;
+                tlsMetrics = counted;
+            }
             ClientChannelInitializer pipeline = new ClientChannelInitializer(config.client(), state, routes, probes,
-                    pools, authenticator, rateLimiter, rateLimited, telemetry, observer, new Rollout(migration, shadowing, capture));
+                    pools, authenticator, rateLimiter, rateLimited, telemetry, observer,
+                    new Rollout(migration, shadowing, capture), tls, tlsMetrics);
             this.listener = bind(transport.listenerOptions(new ServerBootstrap())
                     .group(io)
                     .channel(transport.serverChannel())
@@ -303,6 +325,9 @@ public final class Gateway implements AutoCloseable {
 
     /** Undoes a start that failed half-way. */
     private void stopQuietly() {
+        if (tlsFiles != null) {
+            tlsFiles.close();
+        }
         if (capture != null) {
             capture.close();
         }
@@ -520,6 +545,9 @@ public final class Gateway implements AutoCloseable {
         }
         closed = true;
         state.refuseRequests();
+        if (tlsFiles != null) {
+            tlsFiles.close();
+        }
         if (health != null) {
             health.close();
         }

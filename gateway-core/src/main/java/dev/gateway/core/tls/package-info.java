@@ -1,0 +1,5 @@
+/**
+ * TLS on the public listener: the server's context from PEM files, OpenSSL or the JDK's provider, TLS 1.3
+ * and 1.2 with AEAD suites, reloaded when the files change ({@link dev.gateway.core.tls.ServerTls}).
+ */
+package dev.gateway.core.tls;
