@@ -1,6 +1,7 @@
 package dev.gateway.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gateway.cli.DemoGateway;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import java.io.IOException;
@@ -15,6 +17,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -98,8 +101,12 @@ class TlsListenerTest {
     }
 
     private static DemoGateway start(String provider) throws InterruptedException {
+        return start(provider, "");
+    }
+
+    private static DemoGateway start(String provider, String more) throws InterruptedException {
         return DemoGateway.start(GatewayConfig.fromYaml(
-                settings(provider, dir.resolve("tls.crt"), dir.resolve("tls.key")), "tls test"));
+                settings(provider, dir.resolve("tls.crt"), dir.resolve("tls.key")) + more, "tls test"));
     }
 
     private static HttpResponse<String> get(int port, String protocol) throws Exception {
@@ -116,6 +123,9 @@ class TlsListenerTest {
     @CsvSource({"auto, TLSv1.3", "auto, TLSv1.2", "jdk, TLSv1.3", "jdk, TLSv1.2"})
     void theJdkClientIsAnsweredOverTlsAndTheUpstreamIsToldItWasHttps(String provider, String protocol)
             throws Exception {
+        if (provider.equals("auto")) {
+            assertTrue(OpenSsl.isAvailable(), "auto is OpenSSL here: " + OpenSsl.unavailabilityCause());
+        }
         DemoGateway g = provider.equals("auto") ? gateway : start(provider);
         try {
             upstream.received.clear();
@@ -226,10 +236,11 @@ class TlsListenerTest {
         DemoGateway g = provider.equals("auto") ? gateway : start(provider);
         try (TlsConnection c = new TlsConnection(g.port(), "TLSv1.2")) {
             assertEquals(200, c.get());
-            assertThrows(IOException.class, () -> {
+            IOException refused = assertThrows(IOException.class, () -> {
                 c.socket.startHandshake(); // on an established TLS 1.2 session: a renegotiation
                 c.get();
             });
+            assertFalse(refused instanceof SocketTimeoutException, "refused, not left unanswered: " + refused);
         } finally {
             if (g != gateway) {
                 g.close();
@@ -281,14 +292,40 @@ class TlsListenerTest {
                 "failed");
 
         byte[] answer = answerTo(record);
-        if (answer.length > 0) {
-            assertEquals(0x15, answer[0], "an alert record, not a handshake (no ServerHello)");
-            assertEquals(2, answer[5], "a fatal alert");
-        }
+        assertTrue(answer.length >= 7, "an alert, not a silent close: " + answer.length + " bytes");
+        assertEquals(0x15, answer[0], "an alert record, not a handshake (no ServerHello)");
+        assertEquals(2, answer[5], "a fatal alert");
+        assertEquals(70, answer[6], "protocol_version (RFC 8446 section 6.2): refused for its version");
         Poll.until(Duration.ofSeconds(20), "the failed handshake counted", () -> Exposition.scrape(
                 gateway.adminPort()).sum("gateway_tls_handshakes_total", "protocol", "none", "result", "failed")
                 > failedBefore);
         assertEquals(200, get(gateway.port(), "TLSv1.3").statusCode(), "and the listener goes on");
+    }
+
+    /**
+     * After the handshake, a record trickled in (its header announces 16 KiB, one byte of it comes): the
+     * TLS handler holds it back until it is whole, so the headers clock must start on the raw bytes, or the
+     * connection would be held until the keep-alive timeout (here 120 s) instead of the headers timeout (1 s).
+     */
+    @Test
+    void aRecordTrickledInAfterTheHandshakeIsCutAtTheHeadersTimeout() throws Exception {
+        DemoGateway g = start("auto", "client: {headersTimeout: 1s, keepAliveIdleTimeout: 120s}\n");
+        try (Socket plain = new Socket("127.0.0.1", g.port());
+                SSLSocket tls = (SSLSocket) trustingCa.getSocketFactory().createSocket(plain, "localhost",
+                        g.port(), false)) {
+            tls.startHandshake();
+            OutputStream raw = plain.getOutputStream();
+            raw.write(new byte[] {0x17, 0x03, 0x03, 0x40, 0x00, 0x01}); // application data, 16 KiB announced
+            raw.flush();
+            plain.setSoTimeout(30_000); // far below the keep-alive timeout: a close before it is the headers'
+            InputStream in = plain.getInputStream();
+            byte[] buf = new byte[4096];
+            while (in.read(buf) >= 0) {
+                // the server's session tickets, an alert: read on until it closes
+            }
+        } finally {
+            g.close();
+        }
     }
 
     /** Plaintext HTTP on the TLS port is not a request: no answer in HTTP, the connection ends. */

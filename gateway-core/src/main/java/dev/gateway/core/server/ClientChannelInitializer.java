@@ -32,7 +32,7 @@ import io.prometheus.client.Counter;
 
 /**
  * Builds a client connection's pipeline:
- * TLS (when the listener has it), timeouts, HTTP/1.1 codec, flow control, exchange lifecycle, request guard, routing, authentication,
+ * timeouts, TLS (when the listener has it), HTTP/1.1 codec, flow control, exchange lifecycle, request guard, routing, authentication,
  * rate limiting, admission, contract validation, proxy.
  */
 public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
@@ -89,15 +89,16 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
                 limits.headersTimeout().toNanos(), limits.bodyIdleTimeout().toNanos());
         ExchangeLifecycle exchanges = new ExchangeLifecycle(state, timeouts, observer);
         ChannelPipeline p = ch.pipeline();
+        // Before TLS, so the clocks run on the bytes as they arrive: a ClientHello starts the headers clock
+        // (the handshake and the head within headersTimeout), and so does a record trickled in a byte at a
+        // time, which the TLS handler would hold back until it is whole.
+        p.addLast("timeouts", timeouts);
         if (tls != null) {
-            // First, so everything after it reads and writes plaintext; the headers timeout below, which
-            // starts with the connection, bounds the handshake too (as does the handler's own timeout).
             SslHandler ssl = tls.newHandler(ch.alloc());
             ssl.handshakeFuture().addListener(f -> tlsMetrics.handshake(
                     f.isSuccess() ? ssl.engine().getSession().getProtocol() : "none", f.isSuccess()));
-            p.addLast("tls", ssl);
+            p.addLast("tls", ssl); // everything after it reads and writes plaintext
         }
-        p.addLast("timeouts", timeouts);
         p.addLast("http", new HttpServerCodec(RequestFraming.decoderConfig(limits.maxRequestLineBytes(),
                 limits.maxHeaderBytes(), MAX_CHUNK_BYTES)));
         // With reading paused, decoded messages wait here instead of racing into the handlers.

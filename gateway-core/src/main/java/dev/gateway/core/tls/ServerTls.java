@@ -84,13 +84,14 @@ public final class ServerTls {
      *     {@code provider: openssl} is asked for and OpenSSL cannot be loaded on this machine
      */
     public static ServerTls load(TlsConfig config, long handshakeTimeoutMillis) {
-        // The JDK's server accepts a TLS 1.2 renegotiation the client asks for unless told not to (read once,
-        // before its first server handshake): each one is a full handshake's CPU at the client's will.
-        // BoringSSL never renegotiates as a server.
-        if (System.getProperty(REJECT_RENEGOTIATION) == null) {
+        SslProvider provider = provider(config.provider());
+        if (provider == SslProvider.JDK && System.getProperty(REJECT_RENEGOTIATION) == null) {
+            // The JDK's server accepts a TLS 1.2 renegotiation the client asks for unless told not to: each
+            // one is a full handshake's CPU at the client's will (BoringSSL never renegotiates as a server).
+            // A JVM-wide setting, read once before the process's first server handshake: set here, before
+            // the listener's, and left alone when the operator set it (-D...).
             System.setProperty(REJECT_RENEGOTIATION, "true");
         }
-        SslProvider provider = provider(config.provider());
         ServerTls tls = new ServerTls(config, provider, handshakeTimeoutMillis);
         tls.current.set(tls.make());
         LOG.info("TLS on the listener: {} ({}), certificate valid until {}", String.join(", ", config.protocols()),
@@ -140,7 +141,25 @@ public final class ServerTls {
             throw ConfigException.ofSetting("listener.tls.privateKey", "cannot be used with the certificate ("
                     + e.getMessage() + ")");
         }
-        return new Loaded(context, chain.get(0).getNotAfter().toInstant());
+        X509Certificate leaf = chain.get(0);
+        Instant now = Instant.now();
+        if (leaf.getNotAfter().toInstant().isBefore(now) || leaf.getNotBefore().toInstant().isAfter(now)) {
+            // Served all the same (a refusal would take the listener down with it); clients will refuse it.
+            LOG.warn("TLS: the certificate is not valid now (valid from {} until {})", leaf.getNotBefore().toInstant(),
+                    leaf.getNotAfter().toInstant());
+        }
+        return new Loaded(context, leaf.getNotAfter().toInstant());
+    }
+
+    /** What went wrong reading a file, without its path (errors name settings, never values). */
+    private static String reason(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        return e.getClass().getSimpleName();
     }
 
     /** The certificate chain, the server's own first. */
@@ -153,7 +172,7 @@ public final class ServerTls {
             }
             return chain;
         } catch (IOException e) {
-            throw ConfigException.ofSetting("listener.tls.certificate", "cannot be read (" + e.getMessage() + ")");
+            throw ConfigException.ofSetting("listener.tls.certificate", "cannot be read (" + reason(e) + ")");
         } catch (CertificateException | ClassCastException e) {
             throw ConfigException.ofSetting("listener.tls.certificate", "holds no PEM X.509 certificate ("
                     + e.getMessage() + ")");
@@ -166,7 +185,7 @@ public final class ServerTls {
         try {
             pem = Files.readString(config.privateKey(), StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            throw ConfigException.ofSetting("listener.tls.privateKey", "cannot be read (" + e.getMessage() + ")");
+            throw ConfigException.ofSetting("listener.tls.privateKey", "cannot be read (" + reason(e) + ")");
         }
         String begin = "-----BEGIN PRIVATE KEY-----";
         int from = pem.indexOf(begin);
@@ -224,8 +243,9 @@ public final class ServerTls {
             current.set(next);
             LOG.info("TLS: certificate and key reloaded; valid until {}", next.notAfter());
             return true;
-        } catch (ConfigException e) {
-            LOG.warn("TLS: certificate or key not reloaded, the ones in use stay: {}", e.getMessage());
+        } catch (RuntimeException e) { // a ConfigException saying why, or anything the providers throw
+            LOG.warn("TLS: certificate or key not reloaded, the ones in use stay (tried again at the next change"
+                    + " of either file): {}", e.getMessage());
             return false;
         }
     }
