@@ -1,27 +1,14 @@
 # Sourced by scripts that run the old gateway (../shared/legacy-gateway, Node/Express). Defines ensure_node:
 # returns 0 when node (18 or newer, as the old gateway needs) and npm are on PATH; otherwise installs
-# Debian's `nodejs` and `npm` packages, as root or through `sudo -n`, and returns 1 with a message on stderr
+# Debian's `nodejs` and `npm` packages (scripts/lib/debian.sh), and returns 1 with a message on stderr
 # if either is still missing or node is older than 18.
 #
 # --no-install-recommends: npm's recommended packages (build tools for native add-ons) are not needed by
 # the old gateway, whose dependencies are plain JavaScript. Neither package starts a service.
+. scripts/lib/debian.sh
 ensure_node() {
   if ! { command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; }; then
-    local sudo=''
-    if [ "$(id -u)" -ne 0 ]; then
-      if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-        sudo='sudo -n'
-      else
-        echo "ensure_node: node or npm is not on PATH; install Debian's 'nodejs' and 'npm' packages as root" >&2
-        return 1
-      fi
-    fi
-    echo "ensure_node: installing Debian's 'nodejs' and 'npm' packages" >&2
-    local apt="$sudo env DEBIAN_FRONTEND=noninteractive apt-get"
-    # The package lists are refreshed only when the install fails without them (for example on a new
-    # machine). A failure is reported by the checks below.
-    $apt install -y -qq --no-install-recommends nodejs npm >/dev/null 2>&1 ||
-      { $apt update -qq && $apt install -y -qq --no-install-recommends nodejs npm >/dev/null; } || true
+    install_debian_packages ensure_node nodejs npm || return 1
     if ! { command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; }; then
       echo "ensure_node: node or npm is still not on PATH after installing Debian's 'nodejs' and 'npm' packages" >&2
       return 1

@@ -33,7 +33,7 @@ public final class SharedRateLimitMetrics {
         long fallbackRefused();
 
         /** Whether decisions are shared (Redis up). */
-        boolean storeUp();
+        boolean shared();
 
         /** Times Redis was marked down. */
         long markedDown();
@@ -62,7 +62,7 @@ public final class SharedRateLimitMetrics {
                 return List.of(decisions,
                         new GaugeMetricFamily("gateway_rate_limit_store_up",
                                 "1 while the rate limits' Redis is up and decisions are shared, else 0.",
-                                s.storeUp() ? 1 : 0),
+                                s.shared() ? 1 : 0),
                         new CounterMetricFamily("gateway_rate_limit_fallbacks",
                                 "Times the rate limits' Redis was marked down (a refill failed or timed out).",
                                 s.markedDown()));

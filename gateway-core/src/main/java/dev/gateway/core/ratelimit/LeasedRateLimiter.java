@@ -1,6 +1,7 @@
 package dev.gateway.core.ratelimit;
 
 import dev.gateway.core.config.GatewayConfig.RedisStoreConfig;
+import dev.gateway.core.metrics.SharedRateLimitMetrics;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -47,7 +48,7 @@ import java.util.function.LongConsumer;
  * <p>{@link #tryAcquire} never waits: it reads and writes atomics and starts commands whose answers
  * arrive on Lettuce's I/O thread.
  */
-public final class LeasedRateLimiter implements RateLimiter {
+public final class LeasedRateLimiter implements RateLimiter, SharedRateLimitMetrics.Source {
     private final RedisLeaseStore store;
     private final LocalRateLimiter fallback;
     private final RateClass[] fallbackClasses;
@@ -255,11 +256,13 @@ public final class LeasedRateLimiter implements RateLimiter {
     }
 
     /** Requests admitted from tokens in hand: decided locally, counted by the shared bucket. */
+    @Override
     public long leaseAdmitted() {
         return leaseAdmitted.sum();
     }
 
     /** Requests admitted by the local fallback (a caller's first moments, a refill in flight, Redis down). */
+    @Override
     public long fallbackAdmitted() {
         return fallbackAdmitted.sum();
     }
@@ -270,16 +273,19 @@ public final class LeasedRateLimiter implements RateLimiter {
     }
 
     /** Requests refused on the shared bucket's word (it said it is empty, or the lease owes a whole lease). */
+    @Override
     public long leaseRefused() {
         return leaseRefused.sum();
     }
 
     /** Requests refused by the local fallback. */
+    @Override
     public long fallbackRefused() {
         return fallbackRefused.sum();
     }
 
     /** Times Redis was marked down (a refill failed or timed out while it was up). */
+    @Override
     public long markedDown() {
         return store.markedDown();
     }
@@ -308,6 +314,7 @@ public final class LeasedRateLimiter implements RateLimiter {
     }
 
     /** Whether decisions are shared (Redis up) rather than the fallback's alone. */
+    @Override
     public boolean shared() {
         return store.up();
     }

@@ -28,7 +28,6 @@ import dev.gateway.core.observe.DropWhenFull;
 import dev.gateway.core.observe.Telemetry;
 import dev.gateway.core.observe.Tracing;
 import dev.gateway.core.proxy.Rollout;
-import dev.gateway.core.metrics.SharedRateLimitMetrics;
 import dev.gateway.core.ratelimit.LeasedRateLimiter;
 import dev.gateway.core.ratelimit.LocalRateLimiter;
 import dev.gateway.core.ratelimit.RateClasses;
@@ -274,37 +273,7 @@ public final class Gateway implements AutoCloseable {
             return new LocalRateLimiter(classes.size(), background, RATE_SWEEP);
         }
         LeasedRateLimiter shared = LeasedRateLimiter.onRedis(classes.all(), store.redis(), background, RATE_SWEEP);
-        shared.observeRefills(metrics.sharedRateLimits(new SharedRateLimitMetrics.Source() {
-            @Override
-            public long leaseAdmitted() {
-                return shared.leaseAdmitted();
-            }
-
-            @Override
-            public long leaseRefused() {
-                return shared.leaseRefused();
-            }
-
-            @Override
-            public long fallbackAdmitted() {
-                return shared.fallbackAdmitted();
-            }
-
-            @Override
-            public long fallbackRefused() {
-                return shared.fallbackRefused();
-            }
-
-            @Override
-            public boolean storeUp() {
-                return shared.shared();
-            }
-
-            @Override
-            public long markedDown() {
-                return shared.markedDown();
-            }
-        }));
+        shared.observeRefills(metrics.sharedRateLimits(shared));
         LOG.info("rate limits shared on Redis at {} (lease {}, {} replicas expected)", store.redis().address(),
                 store.redis().leaseSize(), store.redis().expectedReplicas());
         return shared;
