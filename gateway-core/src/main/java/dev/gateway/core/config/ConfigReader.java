@@ -260,6 +260,15 @@ final class ConfigReader {
         }
     }
 
+    /** A size within {@code [min, max]} bytes. */
+    long bytes(String key, long min, long max) {
+        long v = bytes(key);
+        if (v < min || v > max) {
+            throw ConfigException.ofSetting(qualified(key), "must be between " + min + " and " + max + " bytes");
+        }
+        return v;
+    }
+
     List<String> strings(String key) {
         JsonNode v = present(key);
         if (!v.isArray()) {

@@ -114,12 +114,30 @@ public record GatewayConfig(
      * A listener's address.
      *
      * @param tls TLS on it ({@code listener.tls}), or {@code null} for cleartext (always for the admin one)
+     * @param http2 HTTP/2 on it ({@code listener.http2}), or {@code null} for HTTP/1.1 only (always for the
+     *     admin one)
      */
-    public record Listener(String host, int port, TlsConfig tls) {
-        /** A cleartext listener. */
+    public record Listener(String host, int port, TlsConfig tls, Http2Config http2) {
+        /** A cleartext HTTP/1.1 listener. */
         public Listener(String host, int port) {
-            this(host, port, null);
+            this(host, port, null, null);
         }
+    }
+
+    /**
+     * {@code listener.http2}, when enabled: h2 chosen by ALPN over TLS (RFC 7301), h2c by prior knowledge in
+     * cleartext (RFC 9113 §3.3). The first four are the SETTINGS the gateway sends (RFC 9113 §6.5.2).
+     *
+     * @param maxConcurrentStreams SETTINGS_MAX_CONCURRENT_STREAMS: streams a client may have open at once
+     * @param initialStreamWindowBytes SETTINGS_INITIAL_WINDOW_SIZE: request body bytes a stream may send ahead
+     *     of the gateway's reading (bytes)
+     * @param maxHeaderListBytes SETTINGS_MAX_HEADER_LIST_SIZE: a request's fields, each counted as name +
+     *     value + 32 (bytes)
+     * @param maxFrameBytes SETTINGS_MAX_FRAME_SIZE (bytes, 16384 to 16777215)
+     * @param connectionWindowBytes the connection's receive window, shared by its streams (bytes)
+     */
+    public record Http2Config(int maxConcurrentStreams, int initialStreamWindowBytes, int maxHeaderListBytes,
+            int maxFrameBytes, int connectionWindowBytes) {
     }
 
     /** The {@code listener.tls.provider} setting: which implementation terminates TLS. */
@@ -571,9 +589,23 @@ public record GatewayConfig(
                     List.copyOf(protocols), provider);
         }
         t.rejectUnknownKeys();
-        Listener l = new Listener(r.requiredString("host"), r.integer("port", 0, 65535), tls);
+        Http2Config http2 = http2(r.child("http2"));
+        Listener l = new Listener(r.requiredString("host"), r.integer("port", 0, 65535), tls, http2);
         r.rejectUnknownKeys();
         return l;
+    }
+
+    /** {@code listener.http2}, or {@code null} when it is off. Bounds from RFC 9113 §6.5.2. */
+    private static Http2Config http2(ConfigReader r) {
+        boolean enabled = r.bool("enabled");
+        Http2Config c = new Http2Config(
+                r.integer("maxConcurrentStreams", 1, 1_000_000),
+                (int) r.bytes("initialStreamWindow", 1024, Integer.MAX_VALUE),
+                (int) r.bytes("maxHeaderListSize", 1024, Integer.MAX_VALUE),
+                (int) r.bytes("maxFrameSize", 16_384, 16_777_215),
+                (int) r.bytes("connectionWindow", 65_535, Integer.MAX_VALUE));
+        r.rejectUnknownKeys();
+        return enabled ? c : null;
     }
 
     /** A file setting that must name a readable file; the error names the setting, not the path. */

@@ -3,6 +3,7 @@ package dev.gateway.core.exchange;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.util.ByteProcessor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -12,6 +13,11 @@ import java.util.concurrent.TimeUnit;
  * front of the decoder so it sees the first raw byte of a request. Like Netty's IdleStateHandler it
  * keeps one scheduled check per connection and moves deadlines by writing fields, so a request costs
  * no scheduling.
+ *
+ * <p>On an HTTP/2 connection ({@link #multiplexed()}) bytes start no request: its exchanges run on
+ * streams, each with clocks of its own, and {@link Http2ConnectionClock} tells this one when the
+ * connection has streams open (no clock) and when none (keep-alive idle). A stream's clocks sit after the
+ * frame decoding, so body reads are {@link HttpContent}s there.
  */
 public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private enum Phase { IDLE, HEADERS, BODY, WAITING }
@@ -32,6 +38,8 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
      * behind the request before it on this connection) shows in the gateway's own figures.
      */
     private long nextRequestNanos;
+    /** HTTP/2: bytes are frames of any stream, or none, and start no request. */
+    private boolean multiplexed;
 
     /**
      * @param keepAliveNanos how long an idle keep-alive connection is kept (ns): then closed quietly
@@ -66,7 +74,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof ByteBuf) {
+        if (msg instanceof ByteBuf && !multiplexed) {
             if (phase == Phase.IDLE && onlyLineEnds((ByteBuf) msg)) {
                 // Empty lines before a request line are ignored (RFC 9112 §2.2): they start no request,
                 // so neither its clock nor its latency.
@@ -83,8 +91,20 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
             if (phase == Phase.IDLE) {
                 enter(Phase.HEADERS);
             }
+        } else if (msg instanceof HttpContent) {
+            lastReadNanos = System.nanoTime(); // an HTTP/2 stream's body
         }
         ctx.fireChannelRead(msg);
+    }
+
+    /**
+     * The connection turned out to speak HTTP/2: from now on it is idle while no stream is open, and
+     * bytes alone (PING, SETTINGS, a header block not yet whole) start no clock.
+     */
+    public void multiplexed() {
+        multiplexed = true;
+        nextRequestNanos = 0;
+        enter(Phase.IDLE);
     }
 
     /**

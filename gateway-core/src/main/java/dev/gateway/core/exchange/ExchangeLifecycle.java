@@ -4,9 +4,11 @@ import dev.gateway.codec.ErrorCode;
 import dev.gateway.codec.ErrorResponses;
 import dev.gateway.codec.RequestFraming;
 import dev.gateway.codec.RequestIds;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -33,6 +35,9 @@ import java.util.concurrent.TimeUnit;
  * until the previous response is done) and drops body content that an early answer made moot.
  * Outbound it stamps {@code X-Request-Id} and {@code Connection} on every response, drops any write
  * for an exchange that was already answered, and ends the exchange when its last content is written.
+ *
+ * <p>On HTTP/2 each stream is a channel of its own with its own lifecycle, which so sees one exchange;
+ * closing it resets the stream, not the connection.
  */
 public final class ExchangeLifecycle extends ChannelDuplexHandler {
     /** Body bytes the gateway reads and drops after an early answer rather than closing the connection. */
@@ -71,7 +76,11 @@ public final class ExchangeLifecycle extends ChannelDuplexHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         gate = new ReadGate(ctx.channel());
-        secure = ctx.pipeline().get(SslHandler.class) != null; // added before this handler, when there is TLS
+        // TLS sits before this handler, or on the connection whose HTTP/2 stream this channel is.
+        // (A connection's own parent is the listener.)
+        Channel parent = ctx.channel().parent();
+        Channel connection = parent != null && !(parent instanceof ServerChannel) ? parent : ctx.channel();
+        secure = connection.pipeline().get(SslHandler.class) != null;
         SocketAddress remote = ctx.channel().remoteAddress();
         if (remote instanceof InetSocketAddress) {
             InetSocketAddress inet = (InetSocketAddress) remote;

@@ -142,6 +142,11 @@ public final class GatewayMetrics {
         return new TlsMetrics(registry, notAfter);
     }
 
+    /** The HTTP/2 series; call once. */
+    public Http2Metrics http2() {
+        return new Http2Metrics(registry);
+    }
+
     /** The migration series (split, shadow, guard, changes), made on first use. */
     public synchronized MigrationMetrics migration() {
         if (migration == null) {

@@ -21,6 +21,7 @@ import dev.gateway.core.contract.Operation;
 import dev.gateway.core.exchange.ExchangeObserver;
 import dev.gateway.core.exchange.ServerState;
 import dev.gateway.core.metrics.GatewayMetrics;
+import dev.gateway.core.http2.Http2Handlers;
 import dev.gateway.core.metrics.TlsMetrics;
 import dev.gateway.core.net.Allocators;
 import dev.gateway.core.net.Transport;
@@ -204,7 +205,8 @@ public final class Gateway implements AutoCloseable {
             ServerTls tls = null;
             TlsMetrics tlsMetrics = null;
             if (config.listener().tls() != null) {
-                ServerTls loaded = ServerTls.load(config.listener().tls(), config.client().headersTimeout().toMillis());
+                ServerTls loaded = ServerTls.load(config.listener().tls(), config.client().headersTimeout().toMillis(),
+                        config.listener().http2() != null);
                 TlsMetrics counted = metrics.tls(loaded::notAfter);
                 if (!warmUpCopy) {
                     try {
@@ -219,7 +221,9 @@ public final class Gateway implements AutoCloseable {
             }
             ClientChannelInitializer pipeline = new ClientChannelInitializer(config.client(), state, routes, probes,
                     pools, authenticator, rateLimiter, rateLimited, telemetry, observer,
-                    new Rollout(migration, shadowing, capture), tls, tlsMetrics);
+                    new Rollout(migration, shadowing, capture), tls, tlsMetrics,
+                    config.listener().http2() == null ? null : new Http2Handlers(config.listener().http2(),
+                            config.client().bodyIdleTimeout().toNanos(), metrics.http2()));
             this.listener = bind(transport.listenerOptions(new ServerBootstrap())
                     .group(io)
                     .channel(transport.serverChannel())

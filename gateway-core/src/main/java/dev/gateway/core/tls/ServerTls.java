@@ -7,6 +7,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
@@ -62,16 +64,23 @@ public final class ServerTls {
     private final TlsConfig config;
     private final SslProvider provider;
     private final long handshakeTimeoutMillis;
+    /** ALPN (RFC 7301): the protocols offered, the server's preference first; {@code null}: no ALPN. */
+    private final ApplicationProtocolConfig alpn;
     private final AtomicReference<Loaded> current = new AtomicReference<>();
 
     /** A context and what it was made of. */
     private record Loaded(SslContext context, Instant notAfter) {
     }
 
-    private ServerTls(TlsConfig config, SslProvider provider, long handshakeTimeoutMillis) {
+    private ServerTls(TlsConfig config, SslProvider provider, long handshakeTimeoutMillis, boolean http2) {
         this.config = config;
         this.provider = provider;
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
+        // A client that offers neither gets no ALPN answer and speaks HTTP/1.1, as without ALPN.
+        this.alpn = !http2 ? null : new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
     }
 
     /**
@@ -79,11 +88,12 @@ public final class ServerTls {
      *
      * @param handshakeTimeoutMillis how long a client may take to finish its handshake (ms), after which
      *     the connection is closed
+     * @param http2 whether ALPN offers {@code h2} before {@code http/1.1}
      * @return the listener's TLS, ready to hand out handlers
      * @throws ConfigException naming {@code listener.tls.*} when a file cannot be read or used, or when
      *     {@code provider: openssl} is asked for and OpenSSL cannot be loaded on this machine
      */
-    public static ServerTls load(TlsConfig config, long handshakeTimeoutMillis) {
+    public static ServerTls load(TlsConfig config, long handshakeTimeoutMillis, boolean http2) {
         SslProvider provider = provider(config.provider());
         if (provider == SslProvider.JDK && System.getProperty(REJECT_RENEGOTIATION) == null) {
             // The JDK's server accepts a TLS 1.2 renegotiation the client asks for unless told not to: each
@@ -92,7 +102,7 @@ public final class ServerTls {
             // the listener's, and left alone when the operator set it (-D...).
             System.setProperty(REJECT_RENEGOTIATION, "true");
         }
-        ServerTls tls = new ServerTls(config, provider, handshakeTimeoutMillis);
+        ServerTls tls = new ServerTls(config, provider, handshakeTimeoutMillis, http2);
         tls.current.set(tls.make());
         LOG.info("TLS on the listener: {} ({}), certificate valid until {}", String.join(", ", config.protocols()),
                 provider == SslProvider.OPENSSL ? "OpenSSL " + OpenSsl.versionString() : "the JDK's provider",
@@ -136,6 +146,7 @@ public final class ServerTls {
                     .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
                     .clientAuth(ClientAuth.NONE)
                     .sessionTimeout(TimeUnit.HOURS.toSeconds(1))
+                    .applicationProtocolConfig(alpn)
                     .build();
         } catch (SSLException | IllegalArgumentException e) {
             throw ConfigException.ofSetting("listener.tls.privateKey", "cannot be used with the certificate ("

@@ -1,0 +1,61 @@
+package dev.gateway.core.exchange;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+
+/**
+ * An HTTP/2 connection's own clock and its part in the drain. Its exchanges run on streams, each with
+ * the clocks of an HTTP/1.1 connection; the connection itself is only idle or not: with no stream open
+ * for {@code client.keepAliveIdleTimeout} it is closed, which sends GOAWAY (RFC 9113 §6.8). While the
+ * gateway drains, the connection is closed the same way once its last stream ends.
+ *
+ * <p>Sits on the connection's pipeline, where {@link ConnectionTimeouts} fires its events. Event-loop only.
+ */
+public final class Http2ConnectionClock extends ChannelInboundHandlerAdapter {
+    private final ConnectionTimeouts timeouts;
+    private final ServerState state;
+    private ChannelHandlerContext ctx;
+    private int openStreams;
+
+    /** @param timeouts the connection's clocks, switched to {@link ConnectionTimeouts#multiplexed()} here */
+    public Http2ConnectionClock(ConnectionTimeouts timeouts, ServerState state) {
+        this.timeouts = timeouts;
+        this.state = state;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        timeouts.multiplexed();
+    }
+
+    /** A stream of this connection opened; the connection is not idle until it closes. */
+    public void streamOpened(Channel stream) {
+        if (openStreams++ == 0) {
+            timeouts.requestReceived(); // the streams' own clocks rule now
+        }
+        stream.closeFuture().addListener(f -> streamClosed());
+    }
+
+    private void streamClosed() {
+        if (--openStreams > 0) {
+            return;
+        }
+        timeouts.exchangeEnded();
+        if (state.refusingRequests()) {
+            ctx.close(); // draining: GOAWAY now rather than at the final close
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ClientTimeout) {
+            if (openStreams == 0) {
+                ctx.close(); // idle for the keep-alive time: GOAWAY and close
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+}
