@@ -20,6 +20,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.ssl.SniCompletionEvent;
+import io.netty.handler.ssl.SniHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +33,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
-/** A real Netty upstream for tests: records what reaches it, and answers well or badly on request. */
+/**
+ * A real Netty upstream for tests: records what reaches it, and answers well or badly on request. Made with
+ * an {@link SslContext}, it speaks TLS only and records each connection's handshake.
+ */
 final class TestUpstream implements AutoCloseable {
     enum Mode {
         /** Answers with {@link #responder}. */
@@ -55,7 +63,18 @@ final class TestUpstream implements AutoCloseable {
         }
     }
 
+    /**
+     * One TLS connection's handshake as this upstream saw it.
+     *
+     * @param sni the SNI host name the client sent, {@code ""} when it sent none
+     * @param protocol the TLS version negotiated, {@code null} when the handshake failed
+     */
+    record Handshake(String sni, String protocol) {
+    }
+
     final BlockingQueue<Recorded> received = new LinkedBlockingQueue<>();
+    /** With TLS: every connection's handshake, in the order they ended. */
+    final BlockingQueue<Handshake> handshakes = new LinkedBlockingQueue<>();
     final AtomicInteger connections = new AtomicInteger();
     volatile Mode mode = Mode.ANSWER;
     volatile Function<Recorded, FullHttpResponse> responder = r -> json(HttpResponseStatus.OK, "{\"ok\":true}");
@@ -64,15 +83,46 @@ final class TestUpstream implements AutoCloseable {
     private final Channel server;
 
     TestUpstream() throws InterruptedException {
+        this(null);
+    }
+
+    /** @param tls the server's context: every connection must be TLS; {@code null}: cleartext */
+    TestUpstream(SslContext tls) throws InterruptedException {
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.incrementAndGet();
+                        if (tls != null) {
+                            // Asked for the context with the client's SNI name (null without one).
+                            ch.pipeline().addLast(new SniHandler((String sni) -> tls), new HandshakeRecorder());
+                        }
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(16 << 20),
                                 new Handler());
                     }
                 }).bind("127.0.0.1", 0).sync().channel();
+    }
+
+    /** Notes the SNI name and then the handshake's outcome; passes everything else on. */
+    private final class HandshakeRecorder extends ChannelInboundHandlerAdapter {
+        private String sni = "";
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SniCompletionEvent) {
+                String name = ((SniCompletionEvent) evt).hostname();
+                sni = name == null ? "" : name;
+            } else if (evt instanceof SslHandshakeCompletionEvent) {
+                handshakes.add(new Handshake(sni, ((SslHandshakeCompletionEvent) evt).isSuccess()
+                        ? ctx.pipeline().get(SslHandler.class).engine().getSession().getProtocol() : null));
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close(); // a handshake the client broke off: recorded above
+        }
     }
 
     int port() {

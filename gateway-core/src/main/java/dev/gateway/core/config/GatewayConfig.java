@@ -75,7 +75,7 @@ public record GatewayConfig(
         Map<String, UpstreamConfig> other = new LinkedHashMap<>(upstreams);
         other.put(name, new UpstreamConfig(u.name(), List.copyOf(endpoints), u.connectTimeout(), u.responseTimeout(),
                 u.maxConnectionsPerEndpoint(), u.maxPendingAcquires(), u.maxConcurrentRequests(), u.poolIdleTimeout(),
-                u.healthCheck(), u.breaker(), u.outlierEjection(), u.retries(), u.forwardCredentials()));
+                u.healthCheck(), u.breaker(), u.outlierEjection(), u.retries(), u.forwardCredentials(), u.tls()));
         return new GatewayConfig(listener, admin, contract, eventLoops, allocator, client, shutdown, other, routes,
                 operations, auth, rateLimits, rateLimitStore, logging, tracing, warmup, migration);
     }
@@ -199,6 +199,9 @@ public record GatewayConfig(
     public record Shutdown(Duration drainDelay, Duration grace) {
     }
 
+    /**
+     * @param tls TLS to its endpoints ({@code tls}), or {@code null} for cleartext
+     */
     public record UpstreamConfig(
             String name,
             List<String> endpoints,
@@ -212,7 +215,21 @@ public record GatewayConfig(
             BreakerConfig breaker,
             EjectionConfig outlierEjection,
             RetryConfig retries,
-            boolean forwardCredentials) {
+            boolean forwardCredentials,
+            UpstreamTlsConfig tls) {
+    }
+
+    /**
+     * {@code upstreams.NAME.tls}, when enabled: TLS 1.3 or 1.2 to every endpoint, the endpoint's certificate
+     * checked against the trust anchors and against the name (RFC 9110 section 4.3.4, RFC 6125), always.
+     *
+     * @param trustStore PEM file of the CA certificates trusted, or {@code null} for the JDK's default trust
+     *     anchors
+     * @param serverName the name sent as SNI (RFC 6066 section 3) and checked against the certificate (an IP
+     *     address: no SNI, checked against the certificate's IP addresses), or {@code null} for each
+     *     endpoint's own host
+     */
+    public record UpstreamTlsConfig(Path trustStore, String serverName) {
     }
 
     /**
@@ -656,9 +673,23 @@ public record GatewayConfig(
                 breaker(r.child("breaker")),
                 ejection(r.child("outlierEjection")),
                 retries(r.child("retries")),
-                r.bool("forwardCredentials"));
+                r.bool("forwardCredentials"),
+                upstreamTls(r.child("tls")));
         r.rejectUnknownKeys();
         return u;
+    }
+
+    /** An upstream's {@code tls}: {@code null} when not enabled; its other settings are checked all the same. */
+    private static UpstreamTlsConfig upstreamTls(ConfigReader r) {
+        boolean enabled = r.bool("enabled");
+        String trustStore = r.string("trustStore");
+        String serverName = r.string("serverName");
+        String name = serverName.isEmpty() ? null : HostPort.host(serverName, r.path() + ".serverName");
+        r.rejectUnknownKeys();
+        if (!enabled) {
+            return null;
+        }
+        return new UpstreamTlsConfig(trustStore.isEmpty() ? null : file(r, "trustStore", trustStore), name);
     }
 
     private static HealthCheckConfig healthCheck(ConfigReader r) {

@@ -47,6 +47,24 @@ public record HostPort(String host, int port) {
     }
 
     /**
+     * A host alone, as a name a TLS certificate is checked against.
+     *
+     * @param text a DNS name, a dotted IPv4 address, or an IPv6 address (in brackets or not, without a zone)
+     * @param setting the dotted path of the setting it comes from, for the error
+     * @return the host, an IPv6 address without brackets
+     * @throws ConfigException naming the setting (never the text) when it is none of those
+     */
+    public static String host(String text, String setting) {
+        String host = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
+        boolean ok = host.indexOf(':') >= 0 ? host.indexOf('%') < 0 && isIpv6Literal(host) : isHostName(host);
+        if (!ok) {
+            throw ConfigException.ofSetting(setting, "expected a DNS name (labels of letters, digits, '-' and '_') or"
+                    + " an IP address; no scheme, no port, no path");
+        }
+        return host;
+    }
+
+    /**
      * A DNS name (RFC 1123: labels of 1 to 63 letters, digits and inner '-', 253 characters at most, one
      * trailing dot allowed; '_' too, which container networks' service names may hold), or a dotted IPv4
      * address of four numbers up to 255. A name of digits and dots alone must be such an address: the JDK

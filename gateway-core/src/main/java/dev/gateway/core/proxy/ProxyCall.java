@@ -32,6 +32,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * One exchange's trip upstream: acquire a pooled connection, stream the request to it, stream the
@@ -220,12 +221,17 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
             return;
         }
         Endpoint failed = attempt.endpoint();
-        attemptEnded(Outcome.FAILED, cause instanceof ConnectTimeoutException ? "connect_timeout" : "connect_failed");
+        // A failed TLS handshake (upstreams.NAME.tls) is a connection not made: the endpoint's fault, retried.
+        boolean tls = cause instanceof SSLException;
+        attemptEnded(Outcome.FAILED, cause instanceof ConnectTimeoutException ? "connect_timeout"
+                : tls ? "tls_handshake_failed" : "connect_failed");
         if (retry(true, failed)) {
             return;
         }
         if (cause instanceof ConnectTimeoutException) {
             fail(ErrorCode.UPSTREAM_TIMEOUT, "upstream did not accept the connection in time");
+        } else if (tls) {
+            fail(ErrorCode.BAD_GATEWAY, "TLS handshake with the upstream failed");
         } else {
             fail(ErrorCode.BAD_GATEWAY, "upstream refused the connection");
         }

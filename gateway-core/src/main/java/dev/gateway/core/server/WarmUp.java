@@ -211,7 +211,7 @@ public final class WarmUp {
             upstreams.put(u.name(), new UpstreamConfig(u.name(), List.of("127.0.0.1:" + stub.port()), u.connectTimeout(),
                     u.responseTimeout(), u.maxConnectionsPerEndpoint(), u.maxPendingAcquires(),
                     u.maxConcurrentRequests(), u.poolIdleTimeout(), u.healthCheck(), u.breaker(),
-                    u.outlierEjection(), u.retries(), false));
+                    u.outlierEjection(), u.retries(), false, null)); // the stub speaks cleartext
             if (real.rateLimits().containsKey(u.name())) {
                 limits.put(u.name(), new RateLimitConfig(u.name(), UNLIMITED, UNLIMITED));
             }

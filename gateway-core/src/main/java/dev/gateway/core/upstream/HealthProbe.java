@@ -21,17 +21,23 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
  * Active health checks: every endpoint, at its upstream's interval, gets a TCP connection (no
- * {@code healthCheck.path}) or a {@code GET path} that must answer 2xx within the check's timeout. It
+ * {@code healthCheck.path}) or a {@code GET path} that must answer 2xx within the check's timeout. To an
+ * upstream with TLS, the connection is made with the upstream's TLS context and counts only once its
+ * handshake succeeded (within the check's timeout, after the TCP connection), as for requests. It
  * turns unhealthy after {@code unhealthyThreshold} failed checks in a row and healthy again after
  * {@code healthyThreshold} good ones; the first check decides alone. Runs on one loop (the admin's),
  * never blocking it.
@@ -39,13 +45,17 @@ import org.apache.logging.log4j.Logger;
 public final class HealthProbe {
     private static final Logger LOG = LogManager.getLogger(HealthProbe.class);
 
-    /** A TCP check's connection reads nothing; one handler serves them all. */
-    private static final ChannelHandler NOTHING = new Nothing();
+    /** Closes a check's connection on any error (its verdict comes from the close or the timeout). */
+    private static final ChannelHandler CLOSE_ON_ERROR = new CloseOnError();
 
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
 
     @ChannelHandler.Sharable
-    private static final class Nothing extends ChannelInboundHandlerAdapter {
+    private static final class CloseOnError extends ChannelInboundHandlerAdapter {
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
     }
 
     /** @param alloc the gateway's allocator (one per process: a second would hold its own chunks) */
@@ -57,7 +67,8 @@ public final class HealthProbe {
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.timeout().toMillis());
             long every = config.interval().toMillis();
             for (Endpoint e : u.endpoints()) {
-                Check check = new Check(e, config, b, loop);
+                Check check = new Check(e, config, b, loop,
+                        UpstreamPools.tlsHandlers(u.tls(), e, config.timeout().toMillis()));
                 tasks.add(loop.scheduleWithFixedDelay(check::run, 0, every, TimeUnit.MILLISECONDS));
             }
         }
@@ -76,15 +87,23 @@ public final class HealthProbe {
         private int goodInARow;
         private int badInARow;
 
-        Check(Endpoint endpoint, HealthCheckConfig config, Bootstrap template, EventLoop loop) {
+        /** @param tls makes the connection's TLS handler, or {@code null} for a cleartext upstream */
+        Check(Endpoint endpoint, HealthCheckConfig config, Bootstrap template, EventLoop loop,
+                Function<ByteBufAllocator, SslHandler> tls) {
             this.endpoint = endpoint;
             this.config = config;
             this.loop = loop;
-            this.bootstrap = template.clone().handler(config.path() == null ? NOTHING
+            this.bootstrap = template.clone().handler(tls == null && config.path() == null ? CLOSE_ON_ERROR
                     : new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast(new HttpClientCodec(), new StatusReader(Check.this));
+                            if (tls != null) {
+                                ch.pipeline().addLast(tls.apply(ch.alloc()));
+                            }
+                            if (config.path() != null) {
+                                ch.pipeline().addLast(new HttpClientCodec());
+                            }
+                            ch.pipeline().addLast(CLOSE_ON_ERROR);
                         }
                     });
         }
@@ -93,16 +112,48 @@ public final class HealthProbe {
             bootstrap.connect(endpoint.address()).addListener((ChannelFuture f) -> {
                 if (!f.isSuccess()) {
                     result(false, String.valueOf(f.cause()));
-                } else if (config.path() == null) {
-                    f.channel().close();
-                    result(true, null);
-                } else {
-                    askForStatus(f.channel());
+                    return;
                 }
+                SslHandler tls = f.channel().pipeline().get(SslHandler.class);
+                if (tls == null) {
+                    connected(f.channel());
+                    return;
+                }
+                tls.handshakeFuture().addListener((Future<Channel> handshake) -> {
+                    if (handshake.isSuccess()) {
+                        connected(f.channel());
+                    } else {
+                        f.channel().close();
+                        result(false, "TLS handshake failed: " + withRootCause(handshake.cause()));
+                    }
+                });
             });
         }
 
+        /** A handshake's error with what lies under it (OpenSSL's says only "General OpenSslEngine problem"). */
+        private static String withRootCause(Throwable t) {
+            if (t instanceof NotSslRecordException) { // its message holds the bytes, in hex
+                return "the endpoint answered something that is not TLS";
+            }
+            Throwable root = t;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            return root == t ? t.toString() : t + " (" + root + ")";
+        }
+
+        /** The connection is made (and its TLS handshake done): a TCP check has passed, an HTTP one asks. */
+        private void connected(Channel ch) {
+            if (config.path() == null) {
+                ch.close();
+                result(true, null);
+            } else {
+                askForStatus(ch);
+            }
+        }
+
         private void askForStatus(Channel ch) {
+            ch.pipeline().addLast(new StatusReader(this));
             FullHttpRequest get = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, config.path());
             get.headers().set(HttpHeaderNames.HOST, endpoint.hostHeader())
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)

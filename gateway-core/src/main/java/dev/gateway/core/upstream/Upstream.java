@@ -3,6 +3,7 @@ package dev.gateway.core.upstream;
 import dev.gateway.core.config.GatewayConfig.EjectionConfig;
 import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
 import dev.gateway.core.metrics.UpstreamMetrics;
+import dev.gateway.core.tls.UpstreamTls;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,12 +37,24 @@ public final class Upstream {
     private final List<Endpoint> endpoints;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final UpstreamMetrics metrics;
+    private final UpstreamTls tls;
 
     public Upstream(int index, UpstreamConfig config, List<Endpoint> endpoints) {
         this(index, config, endpoints, UpstreamMetrics.UNCOUNTED);
     }
 
+    /** A cleartext upstream. */
     public Upstream(int index, UpstreamConfig config, List<Endpoint> endpoints, UpstreamMetrics metrics) {
+        this(index, config, endpoints, metrics, null);
+    }
+
+    /**
+     * @param index dense, from 0, for per-loop arrays
+     * @param tls the client context its connections and health checks use, or {@code null} for cleartext
+     * @throws IllegalArgumentException no endpoints
+     */
+    public Upstream(int index, UpstreamConfig config, List<Endpoint> endpoints, UpstreamMetrics metrics,
+            UpstreamTls tls) {
         if (endpoints.isEmpty()) {
             throw new IllegalArgumentException("upstream " + config.name() + " has no endpoints");
         }
@@ -49,6 +62,12 @@ public final class Upstream {
         this.config = config;
         this.endpoints = List.copyOf(endpoints);
         this.metrics = metrics;
+        this.tls = tls;
+    }
+
+    /** TLS to its endpoints ({@code upstreams.NAME.tls}), or {@code null} when it is spoken to in cleartext. */
+    public UpstreamTls tls() {
+        return tls;
     }
 
     /** This upstream's series: retries and retry budget exhaustion. */

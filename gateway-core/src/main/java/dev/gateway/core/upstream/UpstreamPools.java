@@ -1,12 +1,14 @@
 package dev.gateway.core.upstream;
 
 import dev.gateway.core.net.Transport;
+import dev.gateway.core.tls.UpstreamTls;
 import dev.gateway.core.upstream.pool.EndpointPool;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Every event loop's pools, built once at start: {@link #forLoop} is a read-only identity lookup that
@@ -43,10 +46,12 @@ public final class UpstreamPools {
                         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
                                 (int) Math.min(Integer.MAX_VALUE, u.config().connectTimeout().toMillis()));
                 int perLoop = Math.max(1, (u.config().maxConnectionsPerEndpoint() + loops - 1) / loops);
+                // The handshake gets the connect timeout of its own, once the TCP connection is made.
+                long handshakeMillis = u.config().connectTimeout().toMillis();
                 pools[u.index()] = u.endpoints().stream()
                         .map(e -> new PooledEndpoint(e, new EndpointPool(loop, e.address(), template, perLoop,
                                 u.config().maxPendingAcquires(), u.config().poolIdleTimeout().toNanos(),
-                                maxResponseHeaderBytes)))
+                                maxResponseHeaderBytes, tlsHandlers(u.tls(), e, handshakeMillis))))
                         .toArray(PooledEndpoint[]::new);
             }
             RetryBudget[] budgets = new RetryBudget[upstreams.size()];
@@ -57,6 +62,16 @@ public final class UpstreamPools {
             byLoop.put(loop, lp);
             sweepers.add(loop.scheduleWithFixedDelay(() -> lp.sweep(System.nanoTime()), 1, 1, TimeUnit.SECONDS));
         }
+    }
+
+    /** What makes the TLS handlers of connections to {@code e}, or {@code null} for a cleartext upstream. */
+    static Function<ByteBufAllocator, SslHandler> tlsHandlers(UpstreamTls tls, Endpoint e, long handshakeMillis) {
+        if (tls == null) {
+            return null;
+        }
+        String host = e.address().getHostString();
+        int port = e.address().getPort();
+        return alloc -> tls.newHandler(alloc, host, port, handshakeMillis);
     }
 
     public LoopPools forLoop(EventLoop loop) {

@@ -5,6 +5,7 @@ import dev.gateway.core.config.GatewayConfig.UpstreamConfig;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.HostPort;
 import dev.gateway.core.metrics.GatewayMetrics;
+import dev.gateway.core.tls.UpstreamTls;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,9 +15,11 @@ public final class Upstreams {
     }
 
     /**
-     * @return one {@link Upstream} per {@code upstreams} entry, in file order, each with its endpoints
+     * @return one {@link Upstream} per {@code upstreams} entry, in file order, each with its endpoints and,
+     *     with {@code tls.enabled}, its TLS client context
      * @throws ConfigException an endpoint that is not {@code host:port}, or still {@code demo} (the
-     *     command line replaces those before it starts the gateway)
+     *     command line replaces those before it starts the gateway); a {@code tls.trustStore} that cannot be
+     *     used ({@link UpstreamTls#load})
      */
     public static List<Upstream> fromConfig(GatewayConfig config, GatewayMetrics metrics) {
         List<Upstream> out = new ArrayList<>();
@@ -33,7 +36,8 @@ public final class Upstreams {
                 endpoints.add(new Endpoint(u.name(), at.host(), at.port(), u.breaker(),
                         metrics.endpoint(u.name(), at.toString())));
             }
-            out.add(new Upstream(out.size(), u, endpoints, metrics.upstream(u.name())));
+            UpstreamTls tls = u.tls() == null ? null : UpstreamTls.load(u.name(), u.tls());
+            out.add(new Upstream(out.size(), u, endpoints, metrics.upstream(u.name()), tls));
         }
         return out;
     }

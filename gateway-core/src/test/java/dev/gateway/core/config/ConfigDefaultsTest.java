@@ -31,7 +31,8 @@ class ConfigDefaultsTest {
         return new UpstreamConfig(name, endpoints, Duration.ofSeconds(1), Duration.ofSeconds(5), 1024, 1024, 1024,
                 Duration.ofSeconds(30), new HealthCheckConfig(null, Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3),
                 new BreakerConfig(50, 20, Duration.ofSeconds(10), Duration.ofSeconds(5), 3),
-                new EjectionConfig(5, Duration.ofSeconds(10), Duration.ofMinutes(5), 50), new RetryConfig(2, 20, 3), false);
+                new EjectionConfig(5, Duration.ofSeconds(10), Duration.ofMinutes(5), 50), new RetryConfig(2, 20, 3), false,
+                null);
     }
 
     private static String error(String yaml) {

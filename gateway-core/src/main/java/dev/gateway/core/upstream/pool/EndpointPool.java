@@ -1,12 +1,18 @@
 package dev.gateway.core.upstream.pool;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
+import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.function.Function;
 
 /**
  * The connections of one event loop to one endpoint. Only that loop touches it, so it needs no locks:
@@ -15,6 +21,10 @@ import java.util.ArrayDeque;
  * <p>Idle connections are reused most-recent first (warm ones stay warm, surplus ones age out and are
  * swept) and are checked to be open before they are handed out. At the cap, requests wait in a bounded
  * queue; beyond it they are refused at once rather than queued into latency.
+ *
+ * <p>With TLS, a connection is handed out only once its handshake succeeded; a failed handshake (a
+ * certificate not trusted or not for the name, a peer that does not speak TLS, no handshake in time) fails
+ * the acquire as a failed connect does.
  */
 public final class EndpointPool {
     private final EventLoop loop;
@@ -37,9 +47,12 @@ public final class EndpointPool {
      *     {@link PoolExhaustedException}
      * @param idleTimeoutNanos idle connections older than this are closed by {@link #sweep}
      * @param maxResponseHeaderBytes the largest response head accepted (bytes)
+     * @param tls makes the TLS handler that goes first in each new connection's pipeline (its handshake
+     *     timeout set), or {@code null} for cleartext
      */
     public EndpointPool(EventLoop loop, InetSocketAddress address, Bootstrap template, int maxConnections,
-            int maxWaiters, long idleTimeoutNanos, int maxResponseHeaderBytes) {
+            int maxWaiters, long idleTimeoutNanos, int maxResponseHeaderBytes,
+            Function<ByteBufAllocator, SslHandler> tls) {
         this.loop = loop;
         this.address = address;
         this.maxConnections = maxConnections;
@@ -48,6 +61,9 @@ public final class EndpointPool {
         this.bootstrap = template.clone(loop).handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
+                if (tls != null) {
+                    ch.pipeline().addLast("tls", tls.apply(ch.alloc()));
+                }
                 ch.pipeline().addLast("status-line", new StatusLineCheck());
                 ch.pipeline().addLast("http", new UpstreamCodec(maxResponseHeaderBytes, 16384));
                 ch.pipeline().addLast("upstream", new UpstreamConnection(EndpointPool.this));
@@ -122,15 +138,38 @@ public final class EndpointPool {
         open++;
         ChannelFuture f = bootstrap.connect(address);
         f.addListener((ChannelFuture done) -> {
-            if (done.isSuccess()) {
-                UpstreamConnection c = done.channel().pipeline().get(UpstreamConnection.class);
-                callback.onAcquired(c);
-            } else {
+            if (!done.isSuccess()) {
                 open--;
                 callback.onAcquireFailed(done.cause());
                 serveWaiter();
+                return;
             }
+            UpstreamConnection c = done.channel().pipeline().get(UpstreamConnection.class);
+            SslHandler tls = done.channel().pipeline().get(SslHandler.class);
+            if (tls == null) {
+                callback.onAcquired(c);
+                return;
+            }
+            tls.handshakeFuture().addListener((Future<Channel> handshake) -> {
+                if (handshake.isSuccess()) {
+                    callback.onAcquired(c);
+                } else {
+                    // The handler closes the connection; its close counts it out of the pool (closed).
+                    done.channel().close();
+                    callback.onAcquireFailed(connectFailure(handshake.cause()));
+                }
+            });
         });
+    }
+
+    /** A handshake that did not finish in time is a connection not made in time, as a TCP connect's timeout. */
+    private static Throwable connectFailure(Throwable handshake) {
+        if (handshake instanceof SslHandshakeTimeoutException) {
+            ConnectTimeoutException timeout = new ConnectTimeoutException("TLS handshake not finished in time");
+            timeout.initCause(handshake);
+            return timeout;
+        }
+        return handshake;
     }
 
     void release(UpstreamConnection c, boolean reusable) {
