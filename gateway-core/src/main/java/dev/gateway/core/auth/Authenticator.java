@@ -7,12 +7,14 @@ import io.netty.util.AsciiString;
 import java.io.IOException;
 import java.text.ParseException;
 import java.util.concurrent.ScheduledExecutorService;
+import javax.security.auth.x500.X500Principal;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
  * Turns a request's credentials into a {@link Principal}: a bearer JWT (from the cache when it was
- * verified before) or an API key. Safe to call from any event loop at once; never blocks.
+ * verified before), an API key, or the subject of the connection's verified TLS client certificate. Safe
+ * to call from any event loop at once; never blocks.
  */
 public final class Authenticator {
     /** The header an API key comes in (the contract's {@code apiKey} scheme). */
@@ -24,12 +26,15 @@ public final class Authenticator {
     private final JwtVerifier jwt;
     private final TokenCache cache;
     private final ApiKeys apiKeys;
+    private final CertificateSubjects certificates;
 
-    private Authenticator(int maxTokenLength, JwtVerifier jwt, TokenCache cache, ApiKeys apiKeys) {
+    private Authenticator(int maxTokenLength, JwtVerifier jwt, TokenCache cache, ApiKeys apiKeys,
+            CertificateSubjects certificates) {
         this.maxTokenLength = maxTokenLength;
         this.jwt = jwt;
         this.cache = cache;
         this.apiKeys = apiKeys;
+        this.certificates = certificates;
     }
 
     /**
@@ -59,26 +64,52 @@ public final class Authenticator {
         }
         JwtVerifier verifier = config.acceptsTokens() ? new JwtVerifier(local, remote, config.issuers(),
                 config.audience(), config.clockSkew().toMillis()) : null;
-        if (verifier == null && config.apiKeys().isEmpty()) {
-            LOG.warn("no credentials configured (auth.hmacKeys, jwksFile, jwksUrl, apiKeys): every operation "
-                    + "that needs a caller answers 401");
+        AuthConfig.ClientCertificates c = config.clientCertificates();
+        if (verifier == null && config.apiKeys().isEmpty() && (!c.enabled() || c.subjects().isEmpty())) {
+            LOG.warn("no credentials configured (auth.hmacKeys, jwksFile, jwksUrl, apiKeys, clientCertificates): "
+                    + "every operation that needs a caller answers 401");
         }
         return new Authenticator(config.maxTokenBytes(), verifier,
                 config.tokenCacheSize() > 0 ? new TokenCache(config.tokenCacheSize()) : null,
-                new ApiKeys(config.apiKeys().values()));
+                new ApiKeys(config.apiKeys().values()), new CertificateSubjects(c));
     }
 
     /**
-     * @param authorization the {@code Authorization} header, or {@code null}; when present it is the
-     *     credential, and {@code apiKey} is not looked at
-     * @param apiKey the {@code X-API-Key} header, or {@code null}
+     * The caller of a request that carries its credential in its headers (no client certificate).
+     *
+     * @see #authenticate(String, String, X500Principal)
      */
     public Principal authenticate(String authorization, String apiKey) throws Unauthenticated {
+        return authenticate(authorization, apiKey, null);
+    }
+
+    /**
+     * The caller of a request. A credential in the request wins over the connection's certificate: the
+     * {@code Authorization} header when present, else {@code X-API-Key}, and only when it carries neither
+     * the certificate's subject ({@code auth.clientCertificates}).
+     *
+     * @param authorization the {@code Authorization} header, or {@code null}; when present it is the
+     *     credential, and nothing else is looked at
+     * @param apiKey the {@code X-API-Key} header, or {@code null}
+     * @param certificateSubject the subject of the client certificate the connection's TLS handshake
+     *     verified (RFC 5280 section 4.1.2.6), or {@code null} when it presented none
+     * @return the caller
+     * @throws Unauthenticated the credential is refused, or there is none: a certificate whose subject is
+     *     not configured (or with {@code auth.clientCertificates.enabled} false) counts as none
+     */
+    public Principal authenticate(String authorization, String apiKey, X500Principal certificateSubject)
+            throws Unauthenticated {
         if (authorization != null) {
             return bearer(authorization);
         }
         if (apiKey != null) {
             return apiKeys.find(apiKey);
+        }
+        if (certificateSubject != null) {
+            Principal p = certificates.find(certificateSubject);
+            if (p != null) {
+                return p;
+            }
         }
         throw new Unauthenticated("credentials are required: a bearer token or an API key", false);
     }

@@ -8,6 +8,8 @@ public final class Principal {
     /** {@code X-Auth-Method} values. */
     public static final String JWT = "jwt";
     public static final String API_KEY = "apikey";
+    /** A verified TLS client certificate (RFC 8446 section 4.4.2) whose subject is configured. */
+    public static final String MTLS = "mtls";
 
     private final String subject;
     private final String method;
@@ -21,17 +23,24 @@ public final class Principal {
         this.method = method;
         this.scopes = Set.copyOf(scopes);
         this.scopeHeader = String.join(" ", scopes);
-        // A JWT subject and an API key name may be spelled alike; they are different callers.
-        this.callerKey = (method.equals(JWT) ? "j:" : "k:") + subject;
+        // A JWT subject, an API key name and a certificate subject may be spelled alike; they are different callers.
+        this.callerKey = switch (method) {
+            case JWT -> "j:";
+            case MTLS -> "c:";
+            default -> "k:";
+        } + subject;
         this.notAfterMillis = notAfterMillis;
     }
 
-    /** The JWT's {@code sub}, or the API key's configured name. */
+    /**
+     * The JWT's {@code sub}, the API key's configured name, or the certificate's subject distinguished name
+     * (RFC 4514 string form).
+     */
     public String subject() {
         return subject;
     }
 
-    /** {@link #JWT} or {@link #API_KEY}. */
+    /** {@link #JWT}, {@link #API_KEY} or {@link #MTLS}. */
     public String method() {
         return method;
     }
@@ -41,7 +50,10 @@ public final class Principal {
         return scopeHeader;
     }
 
-    /** Whom a rate limit counts: one caller per subject and credential kind. */
+    /**
+     * Whom a rate limit counts: one caller per subject and credential kind ({@code j:} a JWT subject,
+     * {@code k:} an API key name, {@code c:} a certificate subject).
+     */
     public String callerKey() {
         return callerKey;
     }

@@ -33,10 +33,12 @@ import java.util.Set;
  * <tr><td>{@code time}</td><td>string</td><td>the same moment on the wall clock, ISO-8601 UTC
  *     ({@code 2025-03-14T09:26:53.589Z}), for people</td></tr>
  * <tr><td>{@code caller}</td><td>string</td><td>the caller's identity key: {@code j:SUBJECT} (a JWT's
- *     {@code sub}), {@code k:NAME} (an API key's name) or {@code a:ADDRESS} (the client address); keeps each
+ *     {@code sub}), {@code k:NAME} (an API key's name), {@code c:DN} (a client certificate's subject) or
+ *     {@code a:ADDRESS} (the client address); keeps each
  *     caller's order and picks credentials on replay</td></tr>
  * <tr><td>{@code credential}</td><td>string</td><td>the kind of credential the request carried:
- *     {@code jwt}, {@code apikey} or {@code none}. The credential itself is never stored</td></tr>
+ *     {@code jwt}, {@code apikey}, {@code mtls} (a client certificate, which a replay cannot present) or
+ *     {@code none}. The credential itself is never stored</td></tr>
  * <tr><td>{@code requestId}</td><td>string</td><td>the request's {@code X-Request-Id}</td></tr>
  * <tr><td>{@code route}</td><td>string or null</td><td>the route's path template
  *     ({@code /v1/trades/{tradeId}}), null when no route matched; may be left out</td></tr>

@@ -6,15 +6,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Pattern;
+import javax.security.auth.x500.X500Principal;
 
 /**
  * Who may call the operations whose contract security is not {@code []}: bearer JWTs (HS256 secrets,
- * RS256/ES256 keys from JWK sets) and API keys.
+ * RS256/ES256 keys from JWK sets), API keys and the subjects of verified TLS client certificates.
  *
  * @param issuers accepted {@code iss} values; a JWT from any other issuer is refused
  * @param audience when not {@code null}, a JWT's {@code aud} must contain it
@@ -24,6 +27,7 @@ import java.util.regex.Pattern;
  * @param jwksMinRefresh an unknown key id refetches {@code jwksUrl} at most once per this
  * @param tokenCacheSize verified tokens remembered (by SHA-256) until they expire
  * @param apiKeys key name to its hash and scopes
+ * @param clientCertificates TLS client certificate subjects to their scopes
  */
 public record AuthConfig(
         Duration clockSkew,
@@ -36,17 +40,40 @@ public record AuthConfig(
         Duration jwksRefresh,
         Duration jwksMinRefresh,
         int tokenCacheSize,
-        Map<String, ApiKey> apiKeys) {
+        Map<String, ApiKey> apiKeys,
+        ClientCertificates clientCertificates) {
 
     /** HS256 is only as strong as its secret; nimbus refuses shorter ones too (RFC 7518 §3.2). */
     public static final int MIN_SECRET_BYTES = 32;
     /** What may go into {@code X-Auth-Subject} and {@code X-Auth-Scopes}: no controls, no separators. */
     private static final Pattern NAME = Pattern.compile("[\\x21-\\x7e]{1,256}");
+    /** A certificate subject in {@code X-Auth-Subject}: printable ASCII, spaces inside allowed. */
+    private static final Pattern SUBJECT = Pattern.compile("[\\x21-\\x7e]([\\x20-\\x7e]{0,1022}[\\x21-\\x7e])?");
 
     public AuthConfig {
         issuers = List.copyOf(issuers);
         hmacKeys = Collections.unmodifiableMap(new LinkedHashMap<>(hmacKeys));
         apiKeys = Collections.unmodifiableMap(new LinkedHashMap<>(apiKeys));
+        Objects.requireNonNull(clientCertificates);
+    }
+
+    /**
+     * {@code auth.clientCertificates}: callers known by the subject of the client certificate their TLS
+     * connection presented and the listener verified ({@code listener.tls.clientAuth}).
+     *
+     * @param enabled whether a certificate's subject is a credential at all
+     * @param subjects subject distinguished name, in the string form of RFC 4514 as the JDK writes it
+     *     ({@code CN=desk-7,O=Acme}), to the scopes it holds
+     */
+    public record ClientCertificates(boolean enabled, Map<String, List<String>> subjects) {
+        /** No certificate is a credential. */
+        public static final ClientCertificates OFF = new ClientCertificates(false, Map.of());
+
+        public ClientCertificates {
+            Map<String, List<String>> copy = new LinkedHashMap<>();
+            subjects.forEach((dn, scopes) -> copy.put(dn, List.copyOf(scopes)));
+            subjects = Collections.unmodifiableMap(copy);
+        }
     }
 
     /** @param sha256 the SHA-256 of the key (never the key itself) */
@@ -82,11 +109,12 @@ public record AuthConfig(
         int cacheSize = r.integer("tokenCacheSize", 0, 10_000_000);
         Map<String, ApiKey> keys = new LinkedHashMap<>();
         r.entries("apiKeys").forEach((name, k) -> keys.put(name, apiKey(name, k)));
+        ClientCertificates certificates = clientCertificates(r.child("clientCertificates"));
         r.rejectUnknownKeys();
 
         AuthConfig config = new AuthConfig(skew, maxToken, issuers, audience.isEmpty() ? null : audience, hmac,
                 jwksFile.isEmpty() ? null : Path.of(jwksFile), jwksUrl.isEmpty() ? null : jwksUrl, refresh,
-                minRefresh, cacheSize, keys);
+                minRefresh, cacheSize, keys, certificates);
         if (config.acceptsTokens() && issuers.isEmpty()) {
             throw r.error("issuers", "must list the accepted token issuers when hmacKeys, jwksFile or jwksUrl is set");
         }
@@ -109,15 +137,58 @@ public record AuthConfig(
             throw k.error("sha256", "must be the 64 hex digits of the key's SHA-256 (for example from "
                     + "'printf %s KEY | sha256sum'), not the key");
         }
-        // Optional by design: a key given no scopes holds none (it may call what asks for no scope).
+        List<String> scopes = scopes(k);
+        k.rejectUnknownKeys();
+        return new ApiKey(name, sha, scopes);
+    }
+
+    /**
+     * An entry's {@code scopes}. Optional by design: an entry given no scopes holds none (it may call what
+     * asks for no scope).
+     */
+    private static List<String> scopes(ConfigReader k) {
         List<String> scopes = k.optional("scopes", k::strings).orElse(List.of());
         for (String s : scopes) {
             if (!NAME.matcher(s).matches()) {
                 throw k.error("scopes", "has a scope that is not printable ASCII without spaces");
             }
         }
-        k.rejectUnknownKeys();
-        return new ApiKey(name, sha, scopes);
+        return scopes;
+    }
+
+    /**
+     * {@code auth.clientCertificates}: {@code enabled}, and {@code subjects}, distinguished names (RFC 4514)
+     * to {@code {scopes: [...]}} as API keys have them. Each name is parsed and written back in the JDK's
+     * RFC 4514 form, so {@code "CN=desk-7, O=Acme"} is {@code CN=desk-7,O=Acme}; two names for one subject
+     * are an error.
+     */
+    private static ClientCertificates clientCertificates(ConfigReader r) {
+        boolean enabled = r.bool("enabled");
+        Map<String, List<String>> subjects = new LinkedHashMap<>();
+        Map<String, String> canonical = new HashMap<>();
+        r.entries("subjects").forEach((name, k) -> {
+            X500Principal dn;
+            try {
+                dn = new X500Principal(name);
+            } catch (IllegalArgumentException e) {
+                throw ConfigException.about(k.path(), "setting '" + k.path() + "': not a distinguished name "
+                        + "(RFC 4514, such as CN=desk-7,O=Acme)");
+            }
+            String rfc4514 = dn.getName(X500Principal.RFC2253);
+            if (!SUBJECT.matcher(rfc4514).matches()) {
+                throw ConfigException.about(k.path(), "setting '" + k.path() + "': a subject must be printable "
+                        + "ASCII (it is sent as X-Auth-Subject)");
+            }
+            String same = canonical.put(dn.getName(X500Principal.CANONICAL), name);
+            if (same != null) {
+                throw ConfigException.about(k.path(), "setting '" + k.path() + "' names the same subject as '"
+                        + same + "'");
+            }
+            subjects.put(rfc4514, scopes(k));
+            k.rejectUnknownKeys();
+        });
+        r.rejectUnknownKeys();
+        return new ClientCertificates(enabled, subjects);
     }
 
     /**

@@ -144,14 +144,29 @@ public record GatewayConfig(
     public enum TlsProvider { AUTO, OPENSSL, JDK }
 
     /**
+     * The {@code listener.tls.clientAuth} setting: whether the server asks for a client certificate in the
+     * handshake (RFC 8446 section 4.3.2, CertificateRequest). {@code OPTIONAL}: asked for, a client may send
+     * none; {@code REQUIRED}: a handshake without one fails. A certificate sent is verified either way.
+     */
+    public enum TlsClientAuth { NONE, OPTIONAL, REQUIRED }
+
+    /**
      * {@code listener.tls}, when enabled.
      *
      * @param certificate PEM file: the certificate chain, the server's own first
      * @param privateKey PEM file: its private key, PKCS#8 (RSA or EC), unencrypted
      * @param protocols the TLS versions offered, such as {@code TLSv1.3} and {@code TLSv1.2}
      * @param provider OpenSSL, the JDK's, or OpenSSL when it loads
+     * @param clientAuth whether a client certificate is asked for, and whether it must be sent
+     * @param clientCertificateAuthorities PEM file: the CA certificates a client certificate must chain to
+     *     (RFC 5280 path validation); {@code null} when {@code clientAuth} is {@code NONE}
      */
-    public record TlsConfig(Path certificate, Path privateKey, List<String> protocols, TlsProvider provider) {
+    public record TlsConfig(Path certificate, Path privateKey, List<String> protocols, TlsProvider provider,
+            TlsClientAuth clientAuth, Path clientCertificateAuthorities) {
+        /** Without client certificates. */
+        public TlsConfig(Path certificate, Path privateKey, List<String> protocols, TlsProvider provider) {
+            this(certificate, privateKey, protocols, provider, TlsClientAuth.NONE, null);
+        }
     }
 
     /** The TLS versions {@code listener.tls.protocols} may name: 1.2 and 1.3 (RFC 8996 retired the older). */
@@ -499,6 +514,11 @@ public record GatewayConfig(
             o.rejectUnknownKeys();
         });
         AuthConfig auth = AuthConfig.read(root.child("auth"));
+        if (auth.clientCertificates().enabled()
+                && (listener.tls() == null || listener.tls().clientAuth() == TlsClientAuth.NONE)) {
+            throw ConfigException.ofSetting("auth.clientCertificates.enabled", "is true, but no client certificate is "
+                    + "asked for: set listener.tls.enabled and listener.tls.clientAuth (optional or required)");
+        }
         for (String reserved : RATE_LIMIT_SETTINGS) {
             if (upstreams.containsKey(reserved)) {
                 throw ConfigException.about("upstreams." + reserved, "setting 'upstreams." + reserved + "' is a "
@@ -601,9 +621,13 @@ public record GatewayConfig(
         TlsProvider provider = t.mode("provider", TlsProvider.class);
         String certificate = t.string("certificate");
         String privateKey = t.string("privateKey");
+        TlsClientAuth clientAuth = t.mode("clientAuth", TlsClientAuth.class);
+        String authorities = t.string("clientCertificateAuthorities");
         if (t.bool("enabled")) {
-            tls = new TlsConfig(file(t, "certificate", certificate), file(t, "privateKey", privateKey),
-                    List.copyOf(protocols), provider);
+            tls = new TlsConfig(file(t, "certificate", certificate, "TLS is enabled"),
+                    file(t, "privateKey", privateKey, "TLS is enabled"), List.copyOf(protocols), provider, clientAuth,
+                    clientAuth == TlsClientAuth.NONE ? null : file(t, "clientCertificateAuthorities", authorities,
+                            "clientAuth is optional or required"));
         }
         t.rejectUnknownKeys();
         Http2Config http2 = http2(r.child("http2"));
@@ -625,10 +649,14 @@ public record GatewayConfig(
         return enabled ? c : null;
     }
 
-    /** A file setting that must name a readable file; the error names the setting, not the path. */
-    private static Path file(ConfigReader r, String key, String name) {
+    /**
+     * A file setting that must name a readable file; the error names the setting, not the path.
+     *
+     * @param when why it is required, for the error when it is empty ({@code TLS is enabled})
+     */
+    private static Path file(ConfigReader r, String key, String name, String when) {
         if (name.isEmpty()) {
-            throw r.error(key, "is required when TLS is enabled (a PEM file)");
+            throw r.error(key, "is required when " + when + " (a PEM file)");
         }
         Path path = Path.of(name);
         if (!Files.isReadable(path) || Files.isDirectory(path)) {
@@ -689,7 +717,7 @@ public record GatewayConfig(
         if (!enabled) {
             return null;
         }
-        return new UpstreamTlsConfig(trustStore.isEmpty() ? null : file(r, "trustStore", trustStore), name);
+        return new UpstreamTlsConfig(trustStore.isEmpty() ? null : file(r, "trustStore", trustStore, "set"), name);
     }
 
     private static HealthCheckConfig healthCheck(ConfigReader r) {

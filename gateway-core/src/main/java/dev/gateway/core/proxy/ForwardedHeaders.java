@@ -30,6 +30,15 @@ public final class ForwardedHeaders {
     static final AsciiString X_AUTH_METHOD = AsciiString.cached("x-auth-method");
     /** Marks a shadow copy for the target that receives it: the gateway's to set, never a client's. */
     public static final AsciiString X_GATEWAY_SHADOW = AsciiString.cached("x-gateway-shadow");
+    /**
+     * Where a TLS-terminating proxy tells a server of the client's certificate: RFC 9440's fields (section
+     * 4: removed from what clients send) and Envoy's {@code X-Forwarded-Client-Cert}. The gateway sends
+     * none of them; a client's never goes on, so no upstream can take one for the connection's certificate.
+     */
+    private static final AsciiString[] CLIENT_CERT = {
+        AsciiString.cached("client-cert"), AsciiString.cached("client-cert-chain"),
+        AsciiString.cached("x-forwarded-client-cert"),
+    };
     private static final AsciiString X_AUTH_PREFIX = AsciiString.cached("x-auth-");
     private static final AsciiString X_FORWARDED_PREFIX = AsciiString.cached("x-forwarded-");
     /** Names the gateway sets or strips, whose {@code _} spellings a client must not slip past it. */
@@ -47,8 +56,8 @@ public final class ForwardedHeaders {
 
     /**
      * Rewrites the client's request in place for the upstream: the gateway's own framing, no
-     * hop-by-hop headers, no credentials, no client-made identity headers, the request id, the
-     * forwarding trail, and {@code Host} set to the upstream's own host:port; then who the caller is,
+     * hop-by-hop headers, no credentials, no client-made identity or client certificate headers, the
+     * request id, the forwarding trail, and {@code Host} set to the upstream's own host:port; then who the caller is,
      * when it authenticated. Everything the gateway decides is set after the client's headers are
      * stripped, so nothing the client sent can remove or replace it. {@code X-Gateway-Target} (a
      * tester's pin of a split) never goes on.
@@ -87,6 +96,9 @@ public final class ForwardedHeaders {
         if (!forwardCredentials) {
             h.remove(HttpHeaderNames.AUTHORIZATION);
             h.remove(Authenticator.X_API_KEY);
+        }
+        for (AsciiString name : CLIENT_CERT) {
+            h.remove(name);
         }
         removeClientIdentity(h);
         if (caller != null && !forwardCredentials) {
@@ -165,8 +177,12 @@ public final class ForwardedHeaders {
         if (startsWithIgnoreCase(dashed, X_AUTH_PREFIX) || startsWithIgnoreCase(dashed, X_FORWARDED_PREFIX)) {
             return true;
         }
-        for (AsciiString owned : OWNED) {
-            if (owned.contentEqualsIgnoreCase(dashed)) {
+        return oneOf(OWNED, dashed) || oneOf(CLIENT_CERT, dashed);
+    }
+
+    private static boolean oneOf(AsciiString[] names, AsciiString name) {
+        for (AsciiString n : names) {
+            if (n.contentEqualsIgnoreCase(name)) {
                 return true;
             }
         }

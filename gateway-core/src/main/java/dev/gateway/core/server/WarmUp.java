@@ -222,7 +222,8 @@ public final class WarmUp {
                 tokens && !a.issuers().isEmpty() ? a.issuers() : List.of("warmup"), a.audience(),
                 tokens ? Map.of("warmup", hmac) : Map.of(), null, null, a.jwksRefresh(), a.jwksMinRefresh(),
                 a.tokenCacheSize(),
-                Map.of("warmup", new AuthConfig.ApiKey("warmup", sha256(apiKey), List.copyOf(scopes))));
+                Map.of("warmup", new AuthConfig.ApiKey("warmup", sha256(apiKey), List.copyOf(scopes))),
+                AuthConfig.ClientCertificates.OFF); // its loopback listener has no TLS
         TracingConfig t = real.tracing();
         Listener loopback = new Listener("127.0.0.1", 0);
         // No response checks: the stub's one answer need not fit another contract, and a mismatch would be

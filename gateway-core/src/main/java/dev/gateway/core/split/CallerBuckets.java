@@ -21,7 +21,8 @@ public final class CallerBuckets {
     }
 
     /**
-     * The identity a caller is split by: its JWT {@code sub}, else its API key's name, else its address.
+     * The identity a caller is split by: its JWT {@code sub}, API key name or certificate subject, else its
+     * address.
      * Each kind is prefixed, so a subject and a key name spelled alike are different callers.
      *
      * @param caller who authenticated, or {@code null} for an open operation
@@ -31,7 +32,7 @@ public final class CallerBuckets {
         if (caller == null) {
             return "a:" + clientAddress;
         }
-        return caller.callerKey(); // "j:" + sub, or "k:" + key name
+        return caller.callerKey(); // "j:" + sub, "k:" + key name, or "c:" + certificate subject
     }
 
     /** @return the identity's bucket, {@code 0} to {@code BUCKETS - 1} */

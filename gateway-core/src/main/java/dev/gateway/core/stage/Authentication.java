@@ -9,6 +9,7 @@ import dev.gateway.core.contract.Operation;
 import dev.gateway.core.exchange.Exchange;
 import dev.gateway.core.exchange.ExchangeLifecycle;
 import dev.gateway.core.metrics.GatewayMetrics;
+import dev.gateway.core.tls.ClientCertificates;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -21,7 +22,9 @@ import io.prometheus.client.Counter;
 /**
  * Who is calling, and may they call this operation: 401 without valid credentials, 403 when a scope of
  * the operation's {@code x-required-scopes} is missing. Operations the contract leaves open
- * ({@code security: []}) pass as they are.
+ * ({@code security: []}) pass as they are. A credential in the request ({@code Authorization}, else
+ * {@code X-API-Key}) wins; without one, the subject of the connection's verified client certificate
+ * ({@link ClientCertificates}) is the credential.
  */
 public final class Authentication extends RequestStage {
     private static final AsciiString CHALLENGE = AsciiString.cached("Bearer realm=\"gateway\"");
@@ -55,7 +58,7 @@ public final class Authentication extends RequestStage {
         Principal principal;
         try {
             principal = authenticator.authenticate(h.get(HttpHeaderNames.AUTHORIZATION),
-                    h.get(Authenticator.X_API_KEY));
+                    h.get(Authenticator.X_API_KEY), ClientCertificates.subject(ctx.channel()));
         } catch (Unauthenticated e) {
             ReferenceCountUtil.release(request);
             unauthenticated.inc();

@@ -1,6 +1,7 @@
 package dev.gateway.core.tls;
 
 import dev.gateway.core.config.ConfigException;
+import dev.gateway.core.config.GatewayConfig.TlsClientAuth;
 import dev.gateway.core.config.GatewayConfig.TlsConfig;
 import dev.gateway.core.config.GatewayConfig.TlsProvider;
 import io.netty.buffer.ByteBufAllocator;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.NoSuchAlgorithmException;
@@ -30,6 +32,7 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLException;
@@ -41,6 +44,12 @@ import org.apache.logging.log4j.Logger;
  * of {@code listener.tls}, with TLS 1.3 and 1.2 and a cipher list of AEAD suites with forward secrecy
  * (Mozilla's "intermediate" profile). OpenSSL (BoringSSL, from {@code netty-tcnative-boringssl-static})
  * when it loads, else the JDK's provider; {@code provider} can insist on either.
+ *
+ * <p>With {@code clientAuth} optional or required the server asks for a client certificate (RFC 8446
+ * section 4.3.2) and the provider verifies one sent against the CA certificates of
+ * {@code clientCertificateAuthorities} (RFC 5280 path validation, validity included); a certificate that
+ * fails, or none under {@code required}, fails the handshake. The subject of one that passes is kept on the
+ * connection ({@link ClientCertificates}).
  *
  * <p>{@link #reload} makes a new context from the files and swaps it in for the connections accepted from
  * then on; connections already open keep the session they made. A reload that fails (a key that does not
@@ -104,9 +113,10 @@ public final class ServerTls {
         }
         ServerTls tls = new ServerTls(config, provider, handshakeTimeoutMillis, http2);
         tls.current.set(tls.make());
-        LOG.info("TLS on the listener: {} ({}), certificate valid until {}", String.join(", ", config.protocols()),
+        LOG.info("TLS on the listener: {} ({}), certificate valid until {}, client certificates: {}",
+                String.join(", ", config.protocols()),
                 provider == SslProvider.OPENSSL ? "OpenSSL " + OpenSsl.versionString() : "the JDK's provider",
-                tls.current.get().notAfter());
+                tls.current.get().notAfter(), config.clientAuth().name().toLowerCase(Locale.ROOT));
         return tls;
     }
 
@@ -132,22 +142,28 @@ public final class ServerTls {
     }
 
     private Loaded make() {
-        List<X509Certificate> chain = chain();
+        List<X509Certificate> chain = certificates(config.certificate(), "listener.tls.certificate");
         PrivateKey key = privateKey();
         if (!matches(key, chain.get(0))) {
             throw ConfigException.ofSetting("listener.tls.privateKey", "is not the key of the certificate's public "
                     + "key (listener.tls.certificate)");
         }
+        SslContextBuilder builder = SslContextBuilder.forServer(key, chain)
+                .sslProvider(provider)
+                .protocols(config.protocols())
+                .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                .sessionTimeout(TimeUnit.HOURS.toSeconds(1))
+                .applicationProtocolConfig(alpn);
+        if (config.clientAuth() == TlsClientAuth.NONE) {
+            builder.clientAuth(ClientAuth.NONE);
+        } else {
+            builder.clientAuth(config.clientAuth() == TlsClientAuth.REQUIRED ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL)
+                    .trustManager(certificates(config.clientCertificateAuthorities(),
+                            "listener.tls.clientCertificateAuthorities"));
+        }
         SslContext context;
         try {
-            context = SslContextBuilder.forServer(key, chain)
-                    .sslProvider(provider)
-                    .protocols(config.protocols())
-                    .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
-                    .clientAuth(ClientAuth.NONE)
-                    .sessionTimeout(TimeUnit.HOURS.toSeconds(1))
-                    .applicationProtocolConfig(alpn)
-                    .build();
+            context = builder.build();
         } catch (SSLException | IllegalArgumentException e) {
             throw ConfigException.ofSetting("listener.tls.privateKey", "cannot be used with the certificate ("
                     + e.getMessage() + ")");
@@ -173,20 +189,24 @@ public final class ServerTls {
         return e.getClass().getSimpleName();
     }
 
-    /** The certificate chain, the server's own first. */
-    private List<X509Certificate> chain() {
-        try (InputStream in = Files.newInputStream(config.certificate())) {
-            List<X509Certificate> chain = CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
-                    .map(X509Certificate.class::cast).toList();
-            if (chain.isEmpty()) {
+    /**
+     * The PEM certificates of a file, in its order: the server's chain (its own first), or the client
+     * certificates' CAs.
+     *
+     * @param setting the setting that names the file, for errors (never the path or the content)
+     */
+    private static List<X509Certificate> certificates(Path file, String setting) {
+        try (InputStream in = Files.newInputStream(file)) {
+            List<X509Certificate> certificates = CertificateFactory.getInstance("X.509").generateCertificates(in)
+                    .stream().map(X509Certificate.class::cast).toList();
+            if (certificates.isEmpty()) {
                 throw new CertificateException("no certificate in the file");
             }
-            return chain;
+            return certificates;
         } catch (IOException e) {
-            throw ConfigException.ofSetting("listener.tls.certificate", "cannot be read (" + reason(e) + ")");
+            throw ConfigException.ofSetting(setting, "cannot be read (" + reason(e) + ")");
         } catch (CertificateException | ClassCastException e) {
-            throw ConfigException.ofSetting("listener.tls.certificate", "holds no PEM X.509 certificate ("
-                    + e.getMessage() + ")");
+            throw ConfigException.ofSetting(setting, "holds no PEM X.509 certificate (" + e.getMessage() + ")");
         }
     }
 
@@ -252,19 +272,30 @@ public final class ServerTls {
         try {
             Loaded next = make();
             current.set(next);
-            LOG.info("TLS: certificate and key reloaded; valid until {}", next.notAfter());
+            LOG.info("TLS: certificate and key{} reloaded; valid until {}",
+                    config.clientAuth() == TlsClientAuth.NONE ? "" : " and client certificate CAs", next.notAfter());
             return true;
         } catch (RuntimeException e) { // a ConfigException saying why, or anything the providers throw
-            LOG.warn("TLS: certificate or key not reloaded, the ones in use stay (tried again at the next change"
-                    + " of either file): {}", e.getMessage());
+            LOG.warn("TLS: certificate, key or client certificate CAs not reloaded, the ones in use stay (tried "
+                    + "again at the next change of any of the files): {}", e.getMessage());
             return false;
         }
     }
 
-    /** A handler for one new connection, with the context in use now and the handshake timeout. */
+    /**
+     * A handler for one new connection, with the context in use now and the handshake timeout. When client
+     * certificates are asked for, the subject of a verified one is kept on the connection's channel once
+     * the handshake completes ({@link ClientCertificates#subject}).
+     *
+     * @param alloc the connection's allocator
+     * @return the handler, for the connection's pipeline
+     */
     public SslHandler newHandler(ByteBufAllocator alloc) {
         SslHandler handler = current.get().context().newHandler(alloc);
         handler.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
+        if (config.clientAuth() != TlsClientAuth.NONE) {
+            ClientCertificates.readOnHandshake(handler);
+        }
         return handler;
     }
 
@@ -278,8 +309,12 @@ public final class ServerTls {
         return provider == SslProvider.OPENSSL ? "openssl" : "jdk";
     }
 
-    /** The files a watcher should look at for a {@link #reload}. */
-    public List<java.nio.file.Path> files() {
-        return List.of(config.certificate(), config.privateKey());
+    /**
+     * The files a watcher should look at for a {@link #reload}: the certificate, the key and, when client
+     * certificates are asked for, their CAs.
+     */
+    public List<Path> files() {
+        return config.clientCertificateAuthorities() == null ? List.of(config.certificate(), config.privateKey())
+                : List.of(config.certificate(), config.privateKey(), config.clientCertificateAuthorities());
     }
 }
