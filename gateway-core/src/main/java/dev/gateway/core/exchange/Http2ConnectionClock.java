@@ -10,7 +10,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * for {@code client.keepAliveIdleTimeout} it is closed, which sends GOAWAY (RFC 9113 §6.8). While the
  * gateway drains, the connection is closed the same way once its last stream ends.
  *
- * <p>Sits on the connection's pipeline, where {@link ConnectionTimeouts} fires its events. Event-loop only.
+ * <p>Sits last on the connection's pipeline, where {@link ConnectionTimeouts}' events and the errors no
+ * stream took arrive. Event-loop only.
  */
 public final class Http2ConnectionClock extends ChannelInboundHandlerAdapter {
     private final ConnectionTimeouts timeouts;
@@ -46,6 +47,16 @@ public final class Http2ConnectionClock extends ChannelInboundHandlerAdapter {
         if (state.refusingRequests()) {
             ctx.close(); // draining: GOAWAY now rather than at the final close
         }
+    }
+
+    /**
+     * Taken here so that it is not logged: a protocol error, which the frame codec answers with GOAWAY and
+     * a close itself once this returns (closing first would send GOAWAY NO_ERROR in its place), or an I/O
+     * error, on which the transport closes the connection.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // nothing more to do
     }
 
     @Override

@@ -61,10 +61,10 @@ public final class Http2Handlers {
 
     /**
      * Adds an HTTP/2 connection's handlers at the end of {@code pipeline}: the frame codec (which sends the
-     * server preface at once), the guards, {@code connectionHandler} (the connection's clock), and the
-     * multiplexer.
+     * server preface at once), the guards, the multiplexer, and {@code connectionHandler}.
      *
-     * @param connectionHandler a handler for connection-level events; closing from it sends GOAWAY
+     * @param connectionHandler the last handler: gets the connection's events and errors that no stream
+     *     took (the codec has answered a connection error with GOAWAY already); closing from it sends GOAWAY
      * @param streams builds each stream channel's pipeline
      */
     public void addTo(ChannelPipeline pipeline, ChannelHandler connectionHandler, ChannelHandler streams) {
@@ -88,8 +88,8 @@ public final class Http2Handlers {
         pipeline.context(codec).flush();
         pipeline.addLast("h2-floods", new Http2FloodGuard(codec, metrics::flood));
         pipeline.addLast("h2-stalls", new Http2SendStallGuard(codec, sendStallNanos, metrics::sendStalls));
-        pipeline.addLast("h2-connection", connectionHandler);
         pipeline.addLast("h2-streams", new Http2MultiplexHandler(streams));
+        pipeline.addLast("h2-connection", connectionHandler); // last: sees what the multiplexer passes on
         metrics.connectionOpened();
     }
 
