@@ -40,9 +40,25 @@ class ConfigDefaultsTest {
     }
 
     @Test
+    void http2IsOnlyOnWhenEnabledAndItsSettingsKeepToRfc9113() {
+        GatewayConfig off = GatewayConfig.fromYaml("listener: {http2: {enabled: false}}", "gw.yaml");
+        assertNull(off.listener().http2());
+        GatewayConfig set = GatewayConfig.fromYaml("listener: {http2: {maxConcurrentStreams: 8, initialStreamWindow: "
+                + "1MiB, connectionWindow: 8MiB, maxHeaderListSize: 16KiB, maxFrameSize: 1MiB}}", "gw.yaml");
+        assertEquals(new GatewayConfig.Http2Config(8, 1 << 20, 16 << 10, 1 << 20, 8 << 20), set.listener().http2());
+        assertTrue(error("listener: {http2: {maxFrameSize: 8KiB}}").contains("listener.http2.maxFrameSize"));
+        assertTrue(error("listener: {http2: {maxFrameSize: 16MiB}}").contains("listener.http2.maxFrameSize"));
+        assertTrue(error("listener: {http2: {initialStreamWindow: 2GiB}}").contains("listener.http2.initialStreamWindow"));
+        assertTrue(error("listener: {http2: {connectionWindow: 1KiB}}").contains("listener.http2.connectionWindow"));
+        assertTrue(error("listener: {http2: {maxConcurrentStreams: 0}}").contains("listener.http2.maxConcurrentStreams"));
+        assertTrue(error("listener: {http2: {windows: 1}}").contains("listener.http2.windows"));
+    }
+
+    @Test
     void theBundledDefaultsGiveTheDocumentedValues() {
         GatewayConfig c = GatewayConfig.defaults();
-        assertEquals(new GatewayConfig.Listener("0.0.0.0", 8080), c.listener());
+        assertEquals(new GatewayConfig.Listener("0.0.0.0", 8080, null,
+                new GatewayConfig.Http2Config(100, 64 << 10, 32 << 10, 16 << 10, 1 << 20)), c.listener());
         assertNull(c.contract());
         assertEquals(0, c.eventLoops());
         assertEquals(Allocator.POOLED, c.allocator());
