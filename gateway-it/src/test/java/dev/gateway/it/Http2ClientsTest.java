@@ -1,6 +1,7 @@
 package dev.gateway.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -128,18 +129,39 @@ class Http2ClientsTest {
     }
 
     /**
-     * Over cleartext the JDK's client asks for h2c with an HTTP/1.1 {@code Upgrade} (RFC 7540 §3.2, which
-     * RFC 9113 deprecated); the gateway speaks h2c with prior knowledge only, so the client is answered
-     * over HTTP/1.1, as RFC 9110 §7.8 allows.
+     * Over cleartext the JDK's client asks for h2c with an HTTP/1.1 {@code Upgrade} (RFC 7540 §3.2): its first
+     * request is answered on stream 1 after {@code 101}, and the next ones are streams of that connection.
      */
     @Test
-    void theJdkClientAskingForH2cByUpgradeIsAnsweredOverHttp11() throws Exception {
+    void theJdkClientUpgradesToH2cOverCleartext() throws Exception {
+        upstream.received.clear();
+        double before = Exposition.scrape(cleartext.adminPort()).sum("gateway_http2_connections_total");
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + cleartext.port() + TRADE)).header("X-API-Key", "it-key").timeout(Duration.ofSeconds(20)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode());
+            assertEquals(HttpClient.Version.HTTP_2, r.version());
+            assertEquals("{\"ok\":true}", r.body());
+        }
+        assertEquals(before + 1, Exposition.scrape(cleartext.adminPort()).sum("gateway_http2_connections_total"));
+        TestUpstream.Recorded first = upstream.received.poll();
+        assertNotNull(first);
+        // What asked for the upgrade is not forwarded.
+        assertFalse(first.headers().contains("upgrade"));
+        assertFalse(first.headers().contains("http2-settings"));
+    }
+
+    /** A body on the first request: no upgrade, the request is served over HTTP/1.1 (RFC 9110 §7.8). */
+    @Test
+    void theJdkClientPostingFirstOverCleartextStaysOnHttp11() throws Exception {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
         HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cleartext.port()
-                + TRADE)).header("X-API-Key", "it-key").timeout(Duration.ofSeconds(20)).build(),
+                + "/v1/trades")).header("X-API-Key", "it-key").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(ORDER)).timeout(Duration.ofSeconds(20)).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, r.statusCode());
-        assertEquals(HttpClient.Version.HTTP_1_1, r.version());
+        assertEquals(200, r.statusCode(), r.body());
     }
 
     @Test

@@ -357,6 +357,43 @@ class Http2Test {
         assertServing();
     }
 
+    @Test
+    void anUpgradeToH2cSentWithThePrefaceAtOnceIsServedOnStreamOne() throws Exception {
+        byte[] upgrade = ("GET " + TRADE + " HTTP/1.1\r\nHost: localhost\r\nX-API-Key: it-key\r\n"
+                + "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        try (RawH2 h2 = new RawH2(gateway.port(), upgrade)) {
+            assertTrue(h2.http1Head().startsWith("HTTP/1.1 101 "));
+            RawH2.Response r = h2.response(1);
+            assertNotNull(r.headers(), () -> "no response on stream 1: " + r.reset());
+            assertEquals(200, r.status());
+            h2.headers(3, true, RawH2.get(TRADE));
+            assertEquals(200, h2.response(3).status());
+        }
+        TestUpstream.Recorded seen = upstream.received.poll();
+        assertNotNull(seen);
+        assertFalse(seen.headers().contains("upgrade"));
+        assertFalse(seen.headers().contains("http2-settings"));
+    }
+
+    /** Upgrades the gateway declines: each answered over HTTP/1.1, the connection never switched. */
+    @ParameterizedTest
+    @ValueSource(strings = {"HTTP2-Settings: not*base64\r\n", "HTTP2-Settings: AAMAAA\r\n",
+            "HTTP2-Settings: AAMAAABkAAQAAP__\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n", "",
+            "HTTP2-Settings: AAMAAABkAAQAAP__\r\nContent-Length: 2\r\n"})
+    void anUpgradeAskedWronglyOrWithABodyIsServedOverHttp11(String more) throws Exception {
+        String body = more.contains("Content-Length") ? "{}" : "";
+        String request = "GET " + TRADE + " HTTP/1.1\r\nHost: localhost\r\nX-API-Key: it-key\r\n"
+                + "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n" + more + "\r\n" + body;
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            byte[] head = new byte[12];
+            new java.io.DataInputStream(s.getInputStream()).readFully(head);
+            assertEquals("HTTP/1.1 200", new String(head, StandardCharsets.US_ASCII));
+        }
+    }
+
     private static void assertGoAway(RawH2 h2, int errorCode) throws IOException {
         RawH2.Frame goAway = h2.await(RawH2.GOAWAY);
         assertNotNull(goAway, "the connection closed without GOAWAY");

@@ -86,15 +86,34 @@ final class RawH2 implements AutoCloseable {
 
     /** @param settings whether to send the client's empty SETTINGS after the preface */
     RawH2(int port, boolean settings) throws IOException {
+        this(port, new byte[0]);
+        if (settings) {
+            frame(SETTINGS, 0, 0, new byte[0]);
+        }
+    }
+
+    /** Connects and sends {@code before} (an HTTP/1.1 upgrade request, say) in the same write as the preface. */
+    RawH2(int port, byte[] before) throws IOException {
         socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(10_000);
         socket.setTcpNoDelay(true);
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();
-        out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        if (settings) {
-            frame(SETTINGS, 0, 0, new byte[0]);
+        ByteArrayOutputStream first = new ByteArrayOutputStream();
+        first.writeBytes(before);
+        first.writeBytes("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        first.writeBytes(encodeFrame(SETTINGS, 0, 0, new byte[0]));
+        out.write(first.toByteArray());
+        out.flush();
+    }
+
+    /** Reads an HTTP/1.1 response head (up to its blank line) off the socket: for the upgrade's 101. */
+    String http1Head() throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            head.append((char) in.readUnsignedByte());
         }
+        return head.toString();
     }
 
     /** Writes one frame. */

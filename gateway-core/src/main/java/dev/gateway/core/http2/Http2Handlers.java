@@ -66,8 +66,9 @@ public final class Http2Handlers {
      * @param connectionHandler the last handler: gets the connection's events and errors that no stream
      *     took (the codec has answered a connection error with GOAWAY already); closing from it sends GOAWAY
      * @param streams builds each stream channel's pipeline
+     * @return the frame codec added
      */
-    public void addTo(ChannelPipeline pipeline, ChannelHandler connectionHandler, ChannelHandler streams) {
+    public Http2FrameCodec addTo(ChannelPipeline pipeline, ChannelHandler connectionHandler, ChannelHandler streams) {
         Http2Settings settings = new Http2Settings()
                 .maxConcurrentStreams(config.maxConcurrentStreams())
                 .initialWindowSize(config.initialStreamWindowBytes())
@@ -91,6 +92,7 @@ public final class Http2Handlers {
         pipeline.addLast("h2-streams", new Http2MultiplexHandler(streams));
         pipeline.addLast("h2-connection", connectionHandler); // last: sees what the multiplexer passes on
         metrics.connectionOpened();
+        return codec;
     }
 
     /** Grows the connection's receive window from the protocol's 65,535 bytes to {@code connectionWindow}. */

@@ -91,10 +91,10 @@ final class Http2SendStallGuard extends ChannelInboundHandlerAdapter {
         if (stalled.isEmpty()) {
             return;
         }
+        onReset.accept(stalled.size()); // counted before the client can see it
         for (int id : stalled) {
             codec.resetStream(codecContext, id, Http2Error.CANCEL.code(), codecContext.newPromise());
         }
         codecContext.flush();
-        onReset.accept(stalled.size());
     }
 }

@@ -9,6 +9,7 @@ import dev.gateway.core.exchange.ExchangeLifecycle;
 import dev.gateway.core.exchange.ExchangeObserver;
 import dev.gateway.core.exchange.Http2ConnectionClock;
 import dev.gateway.core.http2.AlpnSelector;
+import dev.gateway.core.http2.H2cUpgrade;
 import dev.gateway.core.http2.Http2Handlers;
 import dev.gateway.core.http2.Http2PrefaceDetector;
 import dev.gateway.core.http2.Http2RequestDecoder;
@@ -33,6 +34,7 @@ import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.ssl.SslHandler;
@@ -126,10 +128,21 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
                 limits.bodyIdleTimeout().toNanos());
     }
 
-    /** An HTTP/1.1 connection: the decoder, then the exchanges. */
+    /**
+     * An HTTP/1.1 connection: the decoder, then the exchanges. In cleartext with HTTP/2 on, its first request
+     * may ask to upgrade to h2c.
+     */
     private void http1(ChannelPipeline p, ConnectionTimeouts timeouts) {
         p.addLast("http", new HttpServerCodec(RequestFraming.decoderConfig(limits.maxRequestLineBytes(),
                 limits.maxHeaderBytes(), MAX_CHUNK_BYTES)));
+        if (http2 != null && tls == null) {
+            p.addLast("h2c-upgrade", new H2cUpgrade(ctx -> {
+                for (String name : EXCHANGE_HANDLERS) {
+                    p.remove(name);
+                }
+                return http2(p, timeouts);
+            }));
+        }
         exchanges(p, timeouts);
     }
 
@@ -137,9 +150,9 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
      * An HTTP/2 connection: the frame handlers, then a channel per stream, whose pipeline turns its frames
      * into HTTP/1.1 messages and has the exchange handlers of an HTTP/1.1 connection, clocks included.
      */
-    private void http2(ChannelPipeline p, ConnectionTimeouts timeouts) {
+    private Http2FrameCodec http2(ChannelPipeline p, ConnectionTimeouts timeouts) {
         Http2ConnectionClock clock = new Http2ConnectionClock(timeouts, state);
-        http2.addTo(p, clock, new ChannelInitializer<Channel>() {
+        return http2.addTo(p, clock, new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel stream) {
                 clock.streamOpened(stream);
@@ -155,6 +168,10 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
             }
         });
     }
+
+    /** The names {@link #exchanges} adds, in order. */
+    private static final String[] EXCHANGE_HANDLERS = {"flow", "exchange", "guard", "routing", "auth", "ratelimit",
+        "admission", "contract", "proxy"};
 
     /** The exchange lifecycle and the stages, after whatever decodes requests. */
     private void exchanges(ChannelPipeline p, ConnectionTimeouts timeouts) {
