@@ -116,6 +116,11 @@ final class RawH2 implements AutoCloseable {
         return head.toString();
     }
 
+    /** How long a read waits before {@link SocketTimeoutException} (ms). */
+    void readTimeout(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+    }
+
     /** Writes one frame. */
     void frame(int type, int flags, int stream, byte[] payload) throws IOException {
         out.write(encodeFrame(type, flags, stream, payload));

@@ -3,6 +3,9 @@ package dev.gateway.core.exchange;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * An HTTP/2 connection's own clock and its part in the drain. Its exchanges run on streams, each with
@@ -17,7 +20,7 @@ public final class Http2ConnectionClock extends ChannelInboundHandlerAdapter {
     private final ConnectionTimeouts timeouts;
     private final ServerState state;
     private ChannelHandlerContext ctx;
-    private int openStreams;
+    private final Set<Channel> openStreams = new HashSet<>();
 
     /** @param timeouts the connection's clocks, switched to {@link ConnectionTimeouts#multiplexed()} here */
     public Http2ConnectionClock(ConnectionTimeouts timeouts, ServerState state) {
@@ -33,20 +36,33 @@ public final class Http2ConnectionClock extends ChannelInboundHandlerAdapter {
 
     /** A stream of this connection opened; the connection is not idle until it closes. */
     public void streamOpened(Channel stream) {
-        if (openStreams++ == 0) {
+        if (openStreams.isEmpty()) {
             timeouts.requestReceived(); // the streams' own clocks rule now
         }
-        stream.closeFuture().addListener(f -> streamClosed());
+        openStreams.add(stream);
+        stream.closeFuture().addListener(f -> streamClosed(stream));
     }
 
-    private void streamClosed() {
-        if (--openStreams > 0) {
+    private void streamClosed(Channel stream) {
+        if (!openStreams.remove(stream) || !openStreams.isEmpty()) {
             return;
         }
         timeouts.exchangeEnded();
         if (state.refusingRequests()) {
             ctx.close(); // draining: GOAWAY now rather than at the final close
         }
+    }
+
+    /**
+     * The connection is gone: so are its streams. A stream whose exchange had paused reading would
+     * otherwise stay open until its unread frames were read, which no one would do.
+     */
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        for (Channel stream : List.copyOf(openStreams)) {
+            stream.close();
+        }
+        ctx.fireChannelInactive();
     }
 
     /**
@@ -62,7 +78,7 @@ public final class Http2ConnectionClock extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ClientTimeout) {
-            if (openStreams == 0) {
+            if (openStreams.isEmpty()) {
                 ctx.close(); // idle for the keep-alive time: GOAWAY and close
             }
             return;

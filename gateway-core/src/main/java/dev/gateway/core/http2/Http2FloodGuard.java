@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Ends a connection that sends more control frames than any client needs: PING and SETTINGS, each of
  * which the gateway must answer (the PING and SETTINGS floods of CVE-2019-9512 and CVE-2019-9515), and
- * PRIORITY and unknown frames on streams. Over {@link #MAX_CONTROL_FRAMES_PER_SECOND} in one second the
+ * PRIORITY and unknown frames on open streams (the codec drops those for other streams without a word,
+ * at no more cost than reading them). Over {@link #MAX_CONTROL_FRAMES_PER_SECOND} in one second the
  * connection gets GOAWAY ENHANCE_YOUR_CALM and is closed. The frame decoder bounds the rest itself (see
  * {@link Http2Handlers}). Sits after the frame codec, on the connection. Event-loop only.
  */

@@ -4,11 +4,11 @@ import dev.gateway.core.config.GatewayConfig.Http2Config;
 import dev.gateway.core.metrics.Http2Metrics;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2LocalFlowController;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 
@@ -95,15 +95,19 @@ public final class Http2Handlers {
         return codec;
     }
 
-    /** Grows the connection's receive window from the protocol's 65,535 bytes to {@code connectionWindow}. */
+    /**
+     * Grows the connection's receive window to {@code connectionWindow}, from what it is now: the protocol's
+     * 65,535 bytes, or more where the codec grew it along with a larger stream window.
+     */
     private void openConnectionWindow(Http2FrameCodec codec) {
-        int delta = config.connectionWindowBytes() - Http2CodecUtil.DEFAULT_WINDOW_SIZE;
+        Http2Connection connection = codec.connection();
+        Http2LocalFlowController flow = connection.local().flowController();
+        int delta = config.connectionWindowBytes() - flow.windowSize(connection.connectionStream());
         if (delta <= 0) {
             return;
         }
-        Http2Connection connection = codec.connection();
         try {
-            connection.local().flowController().incrementWindowSize(connection.connectionStream(), delta);
+            flow.incrementWindowSize(connection.connectionStream(), delta);
         } catch (Http2Exception e) {
             throw new IllegalStateException("cannot open the connection window", e); // within bounds: never
         }

@@ -13,6 +13,7 @@ import dev.gateway.core.http2.H2cUpgrade;
 import dev.gateway.core.http2.Http2Handlers;
 import dev.gateway.core.http2.Http2PrefaceDetector;
 import dev.gateway.core.http2.Http2RequestDecoder;
+import dev.gateway.core.http2.Http2StreamEnds;
 import dev.gateway.core.exchange.ServerState;
 import dev.gateway.core.metrics.TlsMetrics;
 import dev.gateway.core.observe.Telemetry;
@@ -160,6 +161,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
                 // reading (upstream backpressure) has at most one frame past it.
                 stream.config().setRecvByteBufAllocator(ONE_FRAME_PER_READ);
                 ChannelPipeline sp = stream.pipeline();
+                sp.addLast("h2-ends", new Http2StreamEnds());
                 sp.addLast("h2-request", new Http2RequestDecoder());
                 sp.addLast("h2-response", new Http2StreamFrameToHttpObjectCodec(true));
                 ConnectionTimeouts streamTimeouts = newTimeouts();
