@@ -117,7 +117,7 @@ class CommandLineTest {
                     + "sequence of 2 hexadecimal numbers (while scanning a double-quoted scalar from line 3, column 9)"},
             {"type.yaml", "gateway: type.yaml:4:3: setting 'client.headersTimeout' expected a duration such as 250ms, "
                     + "2s or 5m"},
-            {"unknown.yaml", "gateway: unknown.yaml:2:3: unknown setting 'auth.hmacKey' (known here: apiKeys, audience, "
+            {"unknown.yaml", "gateway: unknown.yaml:2:3: unknown setting 'auth.hmacKey' (known here: apiKeys, audience, clientCertificates, "
                     + "clockSkew, hmacKeys, issuers, jwksFile, jwksMinRefresh, jwksRefresh, jwksUrl, maxTokenSize, "
                     + "tokenCacheSize)"},
             {"upstream.yaml", "gateway: upstream.yaml:4:26: setting 'routes[0].upstream' names no upstream in "
