@@ -152,6 +152,7 @@ class TracingTest {
         assertEquals(LIST, server.attributes().get("url.path"));
         assertEquals(QUERY, server.attributes().get("url.query"));
         assertEquals("http", server.attributes().get("url.scheme"));
+        assertEquals("1.1", server.attributes().get("network.protocol.version"));
         assertEquals("127.0.0.1", server.attributes().get("client.address"));
         assertEquals("tracing-test/1", server.attributes().get("user_agent.original"));
         assertEquals(r.header("x-request-id"), server.attributes().get("gateway.request_id"));
@@ -163,6 +164,20 @@ class TracingTest {
         assertEquals("http://127.0.0.1:" + upstream.port() + LIST + "?" + QUERY, client.attributes().get("url.full"));
         assertEquals(200L, client.attributes().get("http.response.status_code"));
         assertEquals("gateway-it", server.resource().get("service.name"));
+    }
+
+    @Test
+    void aStreamsServerSpanSaysHttp2() throws Exception {
+        startGateway(", sampleRatio: 0.0");
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4737";
+        try (RawH2 h2 = new RawH2(gateway.port())) {
+            h2.headers(1, true, ":method", "GET", ":scheme", "http", ":path", LIST, ":authority", "gw", "x-api-key",
+                    "it-key", "traceparent", "00-" + traceId + "-00f067aa0ba902b7-01");
+            assertEquals(200, h2.response(1).status());
+        }
+        OtlpSpans.Span server = only(trace(traceId, 1), OtlpSpans.KIND_SERVER);
+        assertEquals("2", server.attributes().get("network.protocol.version"));
+        assertEquals("http", server.attributes().get("url.scheme"));
     }
 
     @Test

@@ -57,6 +57,7 @@ public final class ExchangeLifecycle extends ChannelDuplexHandler {
     private String clientAddress;
     private int clientPort;
     private boolean secure;
+    private ClientProtocol protocol;
     private ReadGate gate;
     private Exchange current;
     private HttpRequest pipelined;
@@ -81,6 +82,7 @@ public final class ExchangeLifecycle extends ChannelDuplexHandler {
         Channel parent = ctx.channel().parent();
         Channel connection = parent != null && !(parent instanceof ServerChannel) ? parent : ctx.channel();
         secure = connection.pipeline().get(SslHandler.class) != null;
+        protocol = ClientProtocol.of(secure, connection != ctx.channel());
         SocketAddress remote = ctx.channel().remoteAddress();
         if (remote instanceof InetSocketAddress) {
             InetSocketAddress inet = (InetSocketAddress) remote;
@@ -155,7 +157,7 @@ public final class ExchangeLifecycle extends ChannelDuplexHandler {
                 !chunked && length <= DISCARDABLE_BODY_BYTES);
         current = ex;
         state.exchangeStarted();
-        ex.span = observer.started(id, request, clientAddress, clientPort);
+        ex.span = observer.started(id, request, protocol, clientAddress, clientPort);
         if (request instanceof LastHttpContent) {
             ex.requestComplete = true; // (a head failed later keeps the linger: the client may still be sending)
         }

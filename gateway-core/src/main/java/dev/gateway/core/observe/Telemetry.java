@@ -1,5 +1,6 @@
 package dev.gateway.core.observe;
 
+import dev.gateway.core.exchange.ClientProtocol;
 import dev.gateway.core.exchange.ExchangeObserver;
 import dev.gateway.core.exchange.ExchangeRecord;
 import dev.gateway.core.metrics.GatewayMetrics;
@@ -57,8 +58,10 @@ public final class Telemetry implements ExchangeObserver {
     }
 
     @Override
-    public Span started(String requestId, HttpRequest request, String clientAddress, int clientPort) {
-        return tracing == null ? null : tracing.serverSpan(request, request.uri(), clientAddress, clientPort, requestId);
+    public Span started(String requestId, HttpRequest request, ClientProtocol protocol, String clientAddress,
+            int clientPort) {
+        return tracing == null ? null
+                : tracing.serverSpan(request, request.uri(), protocol, clientAddress, clientPort, requestId);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.gateway.core.observe;
 
 import dev.gateway.core.config.GatewayConfig.TracingConfig;
+import dev.gateway.core.exchange.ClientProtocol;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
@@ -95,9 +96,10 @@ public final class Tracing implements AutoCloseable {
      * set only on a span that records: most requests are not sampled and cost an id and a decision.
      *
      * @param uri the request target as the client sent it
+     * @param protocol the client's scheme and HTTP version ({@code url.scheme}, {@code network.protocol.version})
      */
-    public Span serverSpan(HttpRequest request, String uri, String clientAddress, int clientPort,
-            String requestId) {
+    public Span serverSpan(HttpRequest request, String uri, ClientProtocol protocol, String clientAddress,
+            int clientPort, String requestId) {
         Context parent = W3C.extract(Context.root(), request.headers(), FROM_HEADERS);
         String method = request.method().name();
         Span span = tracer.spanBuilder(method).setParent(parent).setSpanKind(SpanKind.SERVER).startSpan();
@@ -106,12 +108,11 @@ public final class Tracing implements AutoCloseable {
         }
         int q = uri.indexOf('?');
         span.setAttribute(METHOD, method)
-                .setAttribute(URL_SCHEME, "http")
+                .setAttribute(URL_SCHEME, protocol.scheme())
                 .setAttribute(URL_PATH, q < 0 ? uri : uri.substring(0, q))
                 .setAttribute(CLIENT_ADDRESS, clientAddress)
                 .setAttribute(CLIENT_PORT, (long) clientPort)
-                .setAttribute(PROTOCOL_VERSION, request.protocolVersion().majorVersion() + "."
-                        + request.protocolVersion().minorVersion())
+                .setAttribute(PROTOCOL_VERSION, protocol.version(request))
                 .setAttribute(REQUEST_ID, requestId);
         if (q >= 0) {
             span.setAttribute(URL_QUERY, uri.substring(q + 1));

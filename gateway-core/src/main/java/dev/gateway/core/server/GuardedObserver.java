@@ -2,6 +2,7 @@ package dev.gateway.core.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gateway.core.exchange.ClientProtocol;
 import dev.gateway.core.exchange.ExchangeObserver;
 import dev.gateway.core.exchange.ExchangeRecord;
 import dev.gateway.core.split.Side;
@@ -30,8 +31,9 @@ final class GuardedObserver implements ExchangeObserver {
     }
 
     @Override
-    public Span started(String requestId, HttpRequest request, String clientAddress, int clientPort) {
-        return telemetry.started(requestId, request, clientAddress, clientPort);
+    public Span started(String requestId, HttpRequest request, ClientProtocol protocol, String clientAddress,
+            int clientPort) {
+        return telemetry.started(requestId, request, protocol, clientAddress, clientPort);
     }
 
     @Override

@@ -51,7 +51,8 @@ class ExchangeRecordTest {
                     TimeUnit.SECONDS.toNanos(30)),
             new ExchangeObserver() {
                 @Override
-                public Span started(String requestId, HttpRequest request, String clientAddress, int clientPort) {
+                public Span started(String requestId, HttpRequest request, ClientProtocol protocol, String clientAddress,
+                    int clientPort) {
                     events.add("started " + requestId);
                     return null;
                 }

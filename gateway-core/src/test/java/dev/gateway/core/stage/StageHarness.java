@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gateway.codec.RequestFraming;
+import dev.gateway.core.exchange.ClientProtocol;
 import dev.gateway.core.exchange.ConnectionTimeouts;
 import dev.gateway.core.exchange.Exchange;
 import dev.gateway.core.exchange.ExchangeLifecycle;
@@ -99,8 +100,9 @@ final class StageHarness implements AutoCloseable {
         Telemetry telemetry = new Telemetry(fixture.metrics, false, 1, "stage-test", null);
         ExchangeObserver observer = new ExchangeObserver() {
             @Override
-            public Span started(String requestId, HttpRequest request, String clientAddress, int clientPort) {
-                return telemetry.started(requestId, request, clientAddress, clientPort);
+            public Span started(String requestId, HttpRequest request, ClientProtocol protocol, String clientAddress,
+                    int clientPort) {
+                return telemetry.started(requestId, request, protocol, clientAddress, clientPort);
             }
 
             @Override
