@@ -348,8 +348,7 @@ class FramingSuiteTest {
                 row("Upgrade", GET + "Upgrade: websocket\r\n\r\n", forwarded(lacks("Upgrade"))),
                 row("Proxy-Authorization", GET + "Proxy-Authorization: Basic Zm9vOmJhcg==\r\n\r\n",
                         forwarded(lacks("Proxy-Authorization"))),
-                row("h2c upgrade", GET + "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
-                        + "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n", forwarded(lacks("Upgrade", "HTTP2-Settings"))),
+                // (An upgrade to h2c, and the HTTP/2 preface, start HTTP/2: Http2Test, with HTTP/2 on and off.)
 
                 // --- duplicates and list fields -------------------------------------------------------------
                 row("two X-Forwarded-For lines", GET + "X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-For: 7.7.7.7\r\n\r\n",
@@ -420,7 +419,6 @@ class FramingSuiteTest {
                 row("Expect: foo", PUT + "Expect: foo\r\nContent-Length: 5\r\n\r\nhello", refusedClose()),
                 row("HTTP/1.0 keep-alive", "GET " + TRADE + " HTTP/1.0\r\nHost: gw\r\nX-API-Key: it-key\r\n"
                         + "Connection: keep-alive\r\n\r\n", forwarded(answerHas("Connection", "keep-alive"))),
-                row("HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", refusedClose()),
                 row("HTTP/0.9 request", "GET " + TRADE + "\r\n", refusedClose()),
                 row("two requests in one write", GET + "\r\n" + "GET /v1/tasks/tsk_abcdefghij0123456789 HTTP/1.1\r\n"
                         + "Host: gw\r\nX-API-Key: it-key\r\n\r\n", forwarded(target(TRADE)).requests(2)),

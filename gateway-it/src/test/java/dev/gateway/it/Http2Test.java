@@ -394,6 +394,30 @@ class Http2Test {
         }
     }
 
+    /** With {@code listener.http2.enabled: false} the listener is what it was: HTTP/1.1 only. */
+    @Test
+    void withHttp2OffThePrefaceIsRefusedAndAnUpgradeIgnored() throws Exception {
+        try (DemoGateway http1Only = DemoGateway.start(dev.gateway.core.config.GatewayConfig.fromYaml(
+                "listener: {host: 127.0.0.1, port: 0, http2: {enabled: false}}\nadmin: {host: 127.0.0.1, port: 0}\n"
+                + TestGateway.CREDENTIALS + "upstreams:\n  trade: {endpoints: [" + upstream.endpoint() + "]}\n"
+                + "  task: {endpoints: [" + upstream.endpoint() + "]}\n", "http/1.1 only"))) {
+            try (RawHttp c = new RawHttp(http1Only.port())) {
+                RawHttp.Response refused = c.send("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").read();
+                assertEquals(400, refused.status());
+            }
+            try (RawHttp c = new RawHttp(http1Only.port())) {
+                RawHttp.Response r = c.send("GET " + TRADE + " HTTP/1.1\r\nHost: gw\r\nX-API-Key: it-key\r\n"
+                        + "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                        + "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n").read();
+                assertEquals(200, r.status());
+            }
+            TestUpstream.Recorded seen = upstream.received.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertNotNull(seen);
+            assertFalse(seen.headers().contains("upgrade"));
+            assertFalse(seen.headers().contains("http2-settings"));
+        }
+    }
+
     private static void assertGoAway(RawH2 h2, int errorCode) throws IOException {
         RawH2.Frame goAway = h2.await(RawH2.GOAWAY);
         assertNotNull(goAway, "the connection closed without GOAWAY");

@@ -171,7 +171,8 @@ class TracingTest {
         startGateway(", sampleRatio: 0.0");
         String traceId = "4bf92f3577b34da6a3ce929d0e0e4737";
         try (RawH2 h2 = new RawH2(gateway.port())) {
-            h2.headers(1, true, ":method", "GET", ":scheme", "http", ":path", LIST, ":authority", "gw", "x-api-key",
+            h2.headers(1, true, ":method", "GET", ":scheme", "http", ":path", LIST + "?" + QUERY, ":authority", "gw",
+                    "x-api-key",
                     "it-key", "traceparent", "00-" + traceId + "-00f067aa0ba902b7-01");
             assertEquals(200, h2.response(1).status());
         }

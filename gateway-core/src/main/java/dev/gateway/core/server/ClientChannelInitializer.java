@@ -51,7 +51,11 @@ import io.prometheus.client.Counter;
 public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
     /** Body chunks are forwarded as the decoder cuts them; this bounds one chunk. */
     private static final int MAX_CHUNK_BYTES = 16 * 1024;
-    private static final RecvByteBufAllocator ONE_FRAME_PER_READ = new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(1);
+    private static final RecvByteBufAllocator ONE_FRAME_PER_READ =
+            new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(1);
+    /** The names {@link #exchanges} adds, in order. */
+    private static final String[] EXCHANGE_HANDLERS = {"flow", "exchange", "guard", "routing", "auth", "ratelimit",
+        "admission", "contract", "proxy"};
 
     private final ClientLimits limits;
     private final ServerState state;
@@ -170,10 +174,6 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
             }
         });
     }
-
-    /** The names {@link #exchanges} adds, in order. */
-    private static final String[] EXCHANGE_HANDLERS = {"flow", "exchange", "guard", "routing", "auth", "ratelimit",
-        "admission", "contract", "proxy"};
 
     /** The exchange lifecycle and the stages, after whatever decodes requests. */
     private void exchanges(ChannelPipeline p, ConnectionTimeouts timeouts) {

@@ -47,7 +47,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * is the JIT's compiled code, which every event loop shares.
  *
  * <p>The requests are those of the bundled contract's hot path (read a trade with an API key, with a
- * JWT when tokens are accepted, and place one with a JSON body). Against another contract they end in
+ * JWT when tokens are accepted, and place one with a JSON body), over HTTP/1.1 and, when the listener
+ * speaks it, over HTTP/2 too ({@link WarmUpH2Client}, in cleartext). Against another contract they end in
  * routing or validation and warm only the front of the pipeline.
  */
 public final class WarmUp {
@@ -88,6 +89,8 @@ public final class WarmUp {
                     ? Tokens.mint(copyConfig.auth(), "warmup", "warmup", String.join(" ", scopes), Duration.ofHours(1))
                     : null;
             List<byte[]> requests = requests(apiKey, jwt);
+            List<WarmUpH2Client.Request> streams = WarmUpH2Client.of(requests);
+            boolean h2 = copyConfig.listener().http2() != null;
             Gateway copy = Gateway.startWarmUpCopy(copyConfig);
             try {
                 AtomicInteger sent = new AtomicInteger();
@@ -95,8 +98,11 @@ public final class WarmUp {
                 int limit = real.warmup().requests();
                 List<Thread> clients = new ArrayList<>();
                 for (int i = 0; i < CLIENTS; i++) {
-                    Thread t = new Thread(() -> drive(copy.port(), requests, limit, deadline, sent, failed),
-                            "gateway-warmup-client-" + i);
+                    // With HTTP/2 on, one of the clients speaks it: its path is compiled too.
+                    Runnable client = h2 && i == CLIENTS - 1
+                            ? () -> WarmUpH2Client.drive(copy.port(), streams, limit, deadline, sent, failed)
+                            : () -> drive(copy.port(), requests, limit, deadline, sent, failed);
+                    Thread t = new Thread(client, "gateway-warmup-client-" + i);
                     t.setDaemon(true);
                     t.start();
                     clients.add(t);
@@ -226,6 +232,7 @@ public final class WarmUp {
                 AuthConfig.ClientCertificates.OFF); // its loopback listener has no TLS
         TracingConfig t = real.tracing();
         Listener loopback = new Listener("127.0.0.1", 0);
+        Listener listener = new Listener("127.0.0.1", 0, null, real.listener().http2()); // cleartext; HTTP/2 as the real one
         // No response checks: the stub's one answer need not fit another contract, and a mismatch would be
         // logged as if a real upstream had sent it.
         List<RouteConfig> routes = real.routes().stream()
@@ -233,7 +240,7 @@ public final class WarmUp {
         Map<String, OperationConfig> operations = new LinkedHashMap<>();
         real.operations().forEach((id, o) -> operations.put(id, new OperationConfig(id, o.responseTimeout(),
                 o.idleTimeout(), o.maxBodyBytes(), o.responseValidation() == null ? null : ResponseValidation.OFF)));
-        return new GatewayConfig(loopback, loopback, real.contract(), 1, real.allocator(), real.client(),
+        return new GatewayConfig(listener, loopback, real.contract(), 1, real.allocator(), real.client(),
                 // Local buckets: the private copy shares nothing, and its limits are raised out of the way.
                 real.shutdown(), upstreams, routes, operations, auth, limits,
                 GatewayConfig.RateLimitStoreConfig.LOCAL,
