@@ -74,6 +74,22 @@ class Http2Test {
     }
 
     @Test
+    void whatTheGatewayDecidesCannotBeForgedOnAStream() throws Exception {
+        try (RawH2 h2 = new RawH2(gateway.port())) {
+            h2.headers(1, true, with(with(with(with(RawH2.get(TRADE), "x-auth-subject", "root"), "x-auth-scopes",
+                    "admin"), "x-forwarded-for", "6.6.6.6"), "x-forwarded-proto", "https"));
+            assertEquals(200, h2.response(1).status());
+        }
+        TestUpstream.Recorded seen = upstream.received.poll();
+        assertNotNull(seen);
+        assertEquals("it", seen.headers().get("x-auth-subject"));
+        assertEquals("apikey", seen.headers().get("x-auth-method"));
+        assertFalse(seen.headers().get("x-auth-scopes").contains("admin"), seen.headers().get("x-auth-scopes"));
+        assertEquals("6.6.6.6, 127.0.0.1", seen.headers().get("x-forwarded-for"));
+        assertEquals("http", seen.headers().get("x-forwarded-proto"));
+    }
+
+    @Test
     void manyStreamsOnOneConnectionAreEachAnswered() throws Exception {
         try (RawH2 h2 = new RawH2(gateway.port())) {
             for (int i = 0; i < 50; i++) {
