@@ -44,6 +44,11 @@ final class TryLines {
                 + (apiKey || jwt ? " (demo credentials: local use only):" : ":"));
         if (apiKey) {
             lines.add("  curl -s " + at + TRADE + " -H 'X-API-Key: " + DemoGateway.DEMO_API_KEY + "'");
+            if (running.listener().http2() != null) {
+                // Over TLS curl offers h2 by ALPN; in cleartext it must be told the listener speaks it.
+                lines.add("  curl -s " + (running.listener().tls() != null ? "--http2 " : "--http2-prior-knowledge ")
+                        + at + TRADE + " -H 'X-API-Key: " + DemoGateway.DEMO_API_KEY + "'    # the same over HTTP/2");
+            }
         }
         if (jwt) {
             lines.add("  curl -s -X POST " + at + "/v1/trades -H \"Authorization: Bearer $(" + tokenCommand + ")\""

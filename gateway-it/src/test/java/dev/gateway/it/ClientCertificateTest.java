@@ -137,11 +137,14 @@ class ClientCertificateTest {
      * whichever CAs the server names in its request (the JDK's own key manager would send none of another CA).
      */
     private static HttpClient client(X509Bundle certificate) throws Exception {
+        return client(certificate, HttpClient.Version.HTTP_1_1);
+    }
+
+    private static HttpClient client(X509Bundle certificate, HttpClient.Version version) throws Exception {
         SSLContext tls = SSLContext.getInstance("TLS");
         tls.init(certificate == null ? null : new KeyManager[] {new Presenting(certificate)},
                 serverCa.toTrustManagerFactory().getTrustManagers(), null);
-        return HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        return HttpClient.newBuilder().sslContext(tls).version(version).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     /** Always offers its one certificate and key. */
@@ -270,6 +273,20 @@ class ClientCertificateTest {
                 assertNull(seen.headers().get(made), made + " is not forwarded");
             }
         });
+    }
+
+    /** On HTTP/2 the certificate is the connection's, and every stream of it is that caller. */
+    @Test
+    void overHttp2EachStreamIsTheCertificatesCaller() throws Exception {
+        HttpClient h2 = client(desk, HttpClient.Version.HTTP_2);
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> r = get(h2, required.port(), "X-Auth-Subject", "CN=admin");
+            assertEquals(HttpClient.Version.HTTP_2, r.version());
+            assertEquals(200, r.statusCode(), r.body());
+            TestUpstream.Recorded seen = forwarded();
+            assertEquals(DESK, seen.headers().get("X-Auth-Subject"));
+            assertEquals("mtls", seen.headers().get("X-Auth-Method"));
+        }
     }
 
     /** Without a certificate, {@code optional} is the listener without client certificates. */
