@@ -98,13 +98,17 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The connection turned out to speak HTTP/2: from now on it is idle while no stream is open, and
-     * bytes alone (PING, SETTINGS, a header block not yet whole) start no clock.
+     * The connection turned out to speak HTTP/2. Its first stream must open within the headers clock (the
+     * one its first bytes or its ClientHello started): a connection that sends only a preface, SETTINGS,
+     * PINGs or a header block it never finishes is closed then. Later it is idle while no stream is open,
+     * and bytes alone start no clock.
      */
     public void multiplexed() {
         multiplexed = true;
         nextRequestNanos = 0;
-        enter(Phase.IDLE);
+        if (phase != Phase.HEADERS) {
+            enter(Phase.HEADERS);
+        }
     }
 
     /**

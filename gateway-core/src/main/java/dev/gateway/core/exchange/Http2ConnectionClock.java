@@ -9,8 +9,9 @@ import java.util.Set;
 
 /**
  * An HTTP/2 connection's own clock and its part in the drain. Its exchanges run on streams, each with
- * the clocks of an HTTP/1.1 connection; the connection itself is only idle or not: with no stream open
- * for {@code client.keepAliveIdleTimeout} it is closed, which sends GOAWAY (RFC 9113 §6.8). While the
+ * the clocks of an HTTP/1.1 connection; the connection must open its first stream within
+ * {@code client.headersTimeout}, and is later closed when no stream was open for
+ * {@code client.keepAliveIdleTimeout}; closing sends GOAWAY (RFC 9113 §6.8). While the
  * gateway drains, the connection is closed the same way once its last stream ends.
  *
  * <p>Sits last on the connection's pipeline, where {@link ConnectionTimeouts}' events and the errors no

@@ -83,7 +83,9 @@ public final class H2cUpgrade extends ChannelInboundHandlerAdapter {
     /** The client's settings when {@code request} asks for h2c as RFC 7540 §3.2 says, else {@code null}. */
     private static Http2Settings askedFor(HttpRequest request) {
         HttpHeaders h = request.headers();
-        if (!request.decoderResult().isSuccess() || !h.containsValue(HttpHeaderNames.UPGRADE, H2C, true)
+        // (An HTTP/1.0 request's Upgrade is ignored: RFC 9110 §7.8.)
+        if (!request.decoderResult().isSuccess() || !HttpVersion.HTTP_1_1.equals(request.protocolVersion())
+                || !h.containsValue(HttpHeaderNames.UPGRADE, H2C, true)
                 || !h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
                 || !h.containsValue(HttpHeaderNames.CONNECTION, HTTP2_SETTINGS, true)
                 || HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) != 0) {

@@ -10,6 +10,8 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
@@ -29,7 +31,9 @@ import java.util.Map;
  * <p>The head is built here field by field rather than by Netty's generic conversion, so that nothing of
  * it is made up: {@code :authority} becomes {@code Host}, split {@code cookie} fields are joined (RFC 9113
  * §8.2.3), {@code :scheme} is dropped (the gateway states the scheme itself), and a body without
- * {@code content-length} is marked chunked, which is how the gateway then frames it upstream.
+ * {@code content-length} is marked chunked, which is how the gateway then frames it upstream. A head that
+ * does not end its stream is passed on only with the first DATA frame (or the stream's end, with no body),
+ * unless it expects {@code 100-continue}: until a body shows, the request takes no upstream connection.
  *
  * <p>A malformed request (RFC 9113 §8.1.1) is answered with RST_STREAM PROTOCOL_ERROR and never reaches
  * the stages: a field value with NUL, CR or LF or with white space at either end (§8.2.1), a missing
@@ -43,6 +47,8 @@ public final class Http2RequestDecoder extends ChannelInboundHandlerAdapter {
 
     private boolean headReceived;
     private boolean refused;
+    /** A head whose stream is still open with nothing after it yet. */
+    private HttpRequest held;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -53,17 +59,32 @@ public final class Http2RequestDecoder extends ChannelInboundHandlerAdapter {
             if (!headReceived) {
                 head(ctx, frame);
             } else if (frame.isEndStream()) {
+                release(ctx, false);
                 ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT); // trailers: not forwarded
             } else {
                 refuse(ctx);
             }
         } else if (msg instanceof Http2DataFrame) {
             Http2DataFrame frame = (Http2DataFrame) msg;
+            release(ctx, frame.content().isReadable() || !frame.isEndStream());
             ctx.fireChannelRead(frame.isEndStream() ? new DefaultLastHttpContent(frame.content())
                     : new DefaultHttpContent(frame.content()));
         } else {
             ctx.fireChannelRead(msg);
         }
+    }
+
+    /** Passes on a head held until the stream showed whether a body follows (see {@link #head}). */
+    private void release(ChannelHandlerContext ctx, boolean body) {
+        HttpRequest request = held;
+        if (request == null) {
+            return;
+        }
+        held = null;
+        if (body && !request.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            request.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        ctx.fireChannelRead(request);
     }
 
     private void head(ChannelHandlerContext ctx, Http2HeadersFrame frame) {
@@ -119,12 +140,17 @@ public final class Http2RequestDecoder extends ChannelInboundHandlerAdapter {
             refuse(ctx);
             return;
         }
-        if (!frame.isEndStream() && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-            headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-        }
-        ctx.fireChannelRead(new DefaultHttpRequest(HttpVersion.HTTP_1_1, m, path.toString(), headers));
+        HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, m, path.toString(), headers);
         if (frame.isEndStream()) {
+            ctx.fireChannelRead(request);
             ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
+        } else if (HttpUtil.is100ContinueExpected(request)) {
+            held = request;
+            release(ctx, true); // the client waits for 100 Continue before its body
+        } else {
+            // Held until the first DATA frame or the stream's end: a head that leaves its stream open with
+            // nothing after it (a GET without END_STREAM, say) then takes no upstream connection.
+            held = request;
         }
     }
 

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -25,10 +26,25 @@ public final class Http2StreamEnds extends ChannelDuplexHandler {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof Http2ResetFrame) {
-            ctx.close();
+            // After the codec has closed the stream (it does once this event returns): the close then sends
+            // no RST_STREAM of its own, which must not answer one (RFC 9113 §5.4.2).
+            ctx.executor().execute(() -> ctx.close());
             return;
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /**
+     * A stream error the codec found (a length that does not match the body, a bad window update): the
+     * multiplexer closes the stream right after this with the error's own code (PROTOCOL_ERROR, say); a
+     * close from the handlers after this one would get in first with CANCEL. So the error stops here.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof Http2Exception) {
+            return;
+        }
+        ctx.fireExceptionCaught(cause);
     }
 
     @Override

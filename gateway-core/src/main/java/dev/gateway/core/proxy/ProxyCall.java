@@ -459,7 +459,10 @@ final class ProxyCall implements UpstreamCall, AcquireCallback, UpstreamListener
         }
         clock.disarm(this);
         if (awaiting) {
-            attemptEnded(Outcome.FAILED, "client_left"); // the client gave up waiting for the answer: the endpoint was slow
+            // The client gave up waiting: no verdict on the endpoint. Counted as a failure, one client cancelling
+            // its own requests (HTTP/2 resets cost it a frame each) could open the breaker for everyone; a
+            // slow endpoint is the response timeout's to judge.
+            attemptEnded(Outcome.NO_VERDICT, "client_left");
         } else {
             attemptEnded(Outcome.NO_VERDICT, "abandoned"); // the request was refused, or the exchange is over
         }
