@@ -146,11 +146,12 @@ class CommandLineTest {
         try (CliProcess gw = CliProcess.start(dir, List.of("-D" + Main.TOKEN_COMMAND_PROPERTY + "="
                 + CliProcess.TOKEN_COMMAND), "--config", "port.yaml", "--demo")) {
             List<String> curls = tryLines(gw);
-            assertEquals(4, curls.size(), shown(String.join("\n", curls)));
+            assertEquals(5, curls.size(), shown(String.join("\n", curls)));
             awaitReady(gw, true);
             assertTrue(curls.get(0).contains("-H 'X-API-Key: demo-key-local-only'"), curls.get(0));
-            assertTrue(curls.get(1).contains("Authorization: Bearer $(" + CliProcess.TOKEN_COMMAND + ")"),
-                    shown(curls.get(1)));
+            assertTrue(curls.get(1).contains("--http2-prior-knowledge"), curls.get(1)); // run below, as every line
+            assertTrue(curls.get(2).contains("Authorization: Bearer $(" + CliProcess.TOKEN_COMMAND + ")"),
+                    shown(curls.get(2)));
             for (String curl : curls) {
                 assertAnswers(curl, "");
             }
