@@ -4,11 +4,11 @@ import dev.gateway.codec.ErrorCode;
 import dev.gateway.codec.ErrorResponses;
 import dev.gateway.codec.RequestFraming;
 import dev.gateway.codec.RequestIds;
+import dev.gateway.core.net.Connections;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
-import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -78,9 +78,7 @@ public final class ExchangeLifecycle extends ChannelDuplexHandler {
     public void handlerAdded(ChannelHandlerContext ctx) {
         gate = new ReadGate(ctx.channel());
         // TLS sits before this handler, or on the connection whose HTTP/2 stream this channel is.
-        // (A connection's own parent is the listener.)
-        Channel parent = ctx.channel().parent();
-        Channel connection = parent != null && !(parent instanceof ServerChannel) ? parent : ctx.channel();
+        Channel connection = Connections.of(ctx.channel());
         secure = connection.pipeline().get(SslHandler.class) != null;
         protocol = ClientProtocol.of(secure, connection != ctx.channel());
         SocketAddress remote = ctx.channel().remoteAddress();

@@ -1,7 +1,7 @@
 package dev.gateway.core.tls;
 
+import dev.gateway.core.net.Connections;
 import io.netty.channel.Channel;
-import io.netty.channel.ServerChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import java.security.cert.Certificate;
@@ -56,8 +56,6 @@ public final class ClientCertificates {
      *     connection presented no certificate or is not TLS
      */
     public static X500Principal subject(Channel ch) {
-        Channel parent = ch.parent();
-        Channel connection = parent == null || parent instanceof ServerChannel ? ch : parent;
-        return connection.attr(SUBJECT).get();
+        return Connections.of(ch).attr(SUBJECT).get();
     }
 }

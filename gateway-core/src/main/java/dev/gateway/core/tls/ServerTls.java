@@ -15,7 +15,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +23,6 @@ import java.security.KeyFactory;
 import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
 import java.security.Signature;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
@@ -142,7 +139,7 @@ public final class ServerTls {
     }
 
     private Loaded make() {
-        List<X509Certificate> chain = certificates(config.certificate(), "listener.tls.certificate");
+        List<X509Certificate> chain = PemFiles.certificates(config.certificate(), "listener.tls.certificate");
         PrivateKey key = privateKey();
         if (!matches(key, chain.get(0))) {
             throw ConfigException.ofSetting("listener.tls.privateKey", "is not the key of the certificate's public "
@@ -158,7 +155,7 @@ public final class ServerTls {
             builder.clientAuth(ClientAuth.NONE);
         } else {
             builder.clientAuth(config.clientAuth() == TlsClientAuth.REQUIRED ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL)
-                    .trustManager(certificates(config.clientCertificateAuthorities(),
+                    .trustManager(PemFiles.certificates(config.clientCertificateAuthorities(),
                             "listener.tls.clientCertificateAuthorities"));
         }
         SslContext context;
@@ -178,45 +175,13 @@ public final class ServerTls {
         return new Loaded(context, leaf.getNotAfter().toInstant());
     }
 
-    /** What went wrong reading a file, without its path (errors name settings, never values). */
-    private static String reason(IOException e) {
-        if (e instanceof java.nio.file.NoSuchFileException) {
-            return "no such file";
-        }
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return "permission denied";
-        }
-        return e.getClass().getSimpleName();
-    }
-
-    /**
-     * The PEM certificates of a file, in its order: the server's chain (its own first), or the client
-     * certificates' CAs.
-     *
-     * @param setting the setting that names the file, for errors (never the path or the content)
-     */
-    private static List<X509Certificate> certificates(Path file, String setting) {
-        try (InputStream in = Files.newInputStream(file)) {
-            List<X509Certificate> certificates = CertificateFactory.getInstance("X.509").generateCertificates(in)
-                    .stream().map(X509Certificate.class::cast).toList();
-            if (certificates.isEmpty()) {
-                throw new CertificateException("no certificate in the file");
-            }
-            return certificates;
-        } catch (IOException e) {
-            throw ConfigException.ofSetting(setting, "cannot be read (" + reason(e) + ")");
-        } catch (CertificateException | ClassCastException e) {
-            throw ConfigException.ofSetting(setting, "holds no PEM X.509 certificate (" + e.getMessage() + ")");
-        }
-    }
-
     /** The PKCS#8 private key ({@code -----BEGIN PRIVATE KEY-----}, RFC 7468 section 10), RSA or EC. */
     private PrivateKey privateKey() {
         String pem;
         try {
             pem = Files.readString(config.privateKey(), StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            throw ConfigException.ofSetting("listener.tls.privateKey", "cannot be read (" + reason(e) + ")");
+            throw ConfigException.ofSetting("listener.tls.privateKey", "cannot be read (" + PemFiles.reason(e) + ")");
         }
         String begin = "-----BEGIN PRIVATE KEY-----";
         int from = pem.indexOf(begin);

@@ -9,11 +9,6 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import javax.net.ssl.SSLException;
@@ -63,7 +58,7 @@ public final class UpstreamTls {
                 .endpointIdentificationAlgorithm("HTTPS");
         String setting = "upstreams." + upstream + ".tls.trustStore";
         if (config.trustStore() != null) {
-            builder.trustManager(trustAnchors(config, setting));
+            builder.trustManager(PemFiles.certificates(config.trustStore(), setting));
         }
         SslContext context;
         try {
@@ -75,25 +70,6 @@ public final class UpstreamTls {
                 provider == SslProvider.OPENSSL ? "OpenSSL " + OpenSsl.versionString() : "the JDK's provider",
                 config.trustStore() == null ? "the JDK's default anchors" : "the anchors of its trustStore");
         return new UpstreamTls(context, config.serverName());
-    }
-
-    /** The certificates of the trust store, at least one. */
-    private static List<X509Certificate> trustAnchors(UpstreamTlsConfig config, String setting) {
-        List<X509Certificate> anchors;
-        try (InputStream in = Files.newInputStream(config.trustStore())) {
-            anchors = CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
-                    .map(X509Certificate.class::cast).toList();
-        } catch (IOException e) {
-            // Its name only: the message of an IOException holds the path.
-            throw ConfigException.ofSetting(setting, "cannot be read (" + e.getClass().getSimpleName() + ")");
-        } catch (CertificateException | ClassCastException e) {
-            // Not the provider's message: it may quote what it could not parse.
-            throw ConfigException.ofSetting(setting, "holds something that is not a PEM X.509 certificate");
-        }
-        if (anchors.isEmpty()) {
-            throw ConfigException.ofSetting(setting, "holds no certificate (PEM, -----BEGIN CERTIFICATE-----)");
-        }
-        return anchors;
     }
 
     /**
